@@ -1,0 +1,10 @@
+//! `exg peaks` (being implemented).
+
+/// Command-line arguments.
+#[derive(clap::Args)]
+pub struct Args {}
+
+/// Runs the subcommand.
+pub fn run(_args: Args) -> anyhow::Result<()> {
+    anyhow::bail!("`peaks` is not implemented yet")
+}

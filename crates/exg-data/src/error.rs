@@ -1,0 +1,66 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Everything that can go wrong while reading ECG files and datasets.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// File involved.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The file ends before the header or data says it should.
+    #[error("{path}: truncated: {detail}")]
+    Truncated {
+        /// File involved.
+        path: PathBuf,
+        /// What was expected.
+        detail: String,
+    },
+    /// The content does not follow the format (bad header line, bad magic, bad number).
+    #[error("{path}: malformed {format}: {detail}")]
+    Malformed {
+        /// File involved.
+        path: PathBuf,
+        /// Format name ("WFDB header", "MAT v4", ...).
+        format: &'static str,
+        /// What is wrong, with line numbers where possible.
+        detail: String,
+    },
+    /// A valid file that uses a feature this crate does not read (e.g. a multi-segment record).
+    #[error("{path}: unsupported: {detail}")]
+    Unsupported {
+        /// File involved.
+        path: PathBuf,
+        /// What is unsupported.
+        detail: String,
+    },
+    /// The format could not be recognised from the path or content.
+    #[error("{path}: unknown file format")]
+    UnknownFormat {
+        /// File involved.
+        path: PathBuf,
+    },
+    /// A requested channel/lead does not exist.
+    #[error("no channel {0}")]
+    NoSuchChannel(String),
+    /// A dataset label that is not in the label map.
+    #[error("unknown label `{0}`")]
+    UnknownLabel(String),
+    /// Invalid arguments (e.g. k-fold with k < 2).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// An error from `exg-signal` (e.g. an invalid sampling rate in a header).
+    #[error(transparent)]
+    Signal(#[from] exg_signal::Error),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

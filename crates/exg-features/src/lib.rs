@@ -1,0 +1,3 @@
+//! # exg-features
+//!
+//! Quantitative ECG features (HRV and morphology) with a validity flag on every value.

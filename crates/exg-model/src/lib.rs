@@ -1,0 +1,3 @@
+//! # exg-model
+//!
+//! The EXGnet network on candle.
