@@ -48,6 +48,14 @@ pub enum Error {
         /// File involved.
         path: PathBuf,
     },
+    /// The file does not store its sampling rate (CSV, a bare MAT v4 file) and none was given.
+    #[error("{path}: {format} files do not store a sampling rate; supply one (e.g. `--fs 500`)")]
+    MissingSamplingRate {
+        /// File involved.
+        path: PathBuf,
+        /// Format name ("CSV", "MAT v4").
+        format: &'static str,
+    },
     /// A requested channel/lead does not exist.
     #[error("no channel {0}")]
     NoSuchChannel(String),

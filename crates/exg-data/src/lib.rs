@@ -2,9 +2,18 @@
 //!
 //! Readers for the ECG file formats and datasets the `exg` workspace uses, all producing one
 //! [`Record`] type whose sampling rate is typed ([`exg_signal::Hz`]).
+//!
+//! File formats live in [`format`]: [`format::open`] sniffs the format of any supported file;
+//! WFDB records are read with [`format::wfdb::read_record`]`("dir/100")` (whole record, physical
+//! units), [`format::wfdb::SignalReader`] (chunked) and
+//! [`format::wfdb::read_annotations`]`("dir/100", "atr")` (with [`format::wfdb::is_beat`]).
 
+pub mod dataset;
 mod error;
+pub mod format;
 mod record;
+pub mod split;
+pub mod synthetic;
 
 pub use error::{Error, Result};
 pub use record::{Annotation, Channel, Metadata, Record};

@@ -68,7 +68,9 @@ impl Record {
     /// Builds a record; fails when channels differ in length or there are none.
     pub fn new(format: impl Into<String>, fs: Hz, channels: Vec<Channel>) -> Result<Self> {
         let Some(first) = channels.first() else {
-            return Err(Error::InvalidArgument("a record needs at least one channel".into()));
+            return Err(Error::InvalidArgument(
+                "a record needs at least one channel".into(),
+            ));
         };
         let n = first.samples.len();
         if let Some(bad) = channels.iter().find(|c| c.samples.len() != n) {
@@ -109,7 +111,11 @@ impl Record {
         self.channels
             .iter()
             .position(|c| c.name.trim().eq_ignore_ascii_case(&want))
-            .or_else(|| self.channels.iter().position(|c| norm(&c.name) == norm(&want)))
+            .or_else(|| {
+                self.channels
+                    .iter()
+                    .position(|c| norm(&c.name) == norm(&want))
+            })
     }
 
     /// One lead as an [`Ecg`] (carrying the rate and the lead name), selected by index.

@@ -1,3 +1,5 @@
 //! # exg-model
 //!
 //! The EXGnet network on candle.
+
+pub mod ops;

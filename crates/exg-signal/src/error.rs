@@ -39,6 +39,20 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
+    /// A filter cut-off (or notch frequency) at or above the Nyquist frequency `fs / 2`.
+    #[error("frequency {freq} Hz is at or above Nyquist for fs = {fs} Hz")]
+    AboveNyquist {
+        /// The offending frequency in Hz.
+        freq: f64,
+        /// The sampling rate in Hz.
+        fs: f64,
+    },
+    /// A signal with zero spread (constant), which cannot be scaled to unit spread.
+    #[error("flat signal: {measure} is zero, cannot scale")]
+    Flat {
+        /// The spread measure that was zero ("standard deviation", "IQR", "MAD").
+        measure: &'static str,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

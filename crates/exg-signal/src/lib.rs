@@ -16,7 +16,10 @@
 
 mod ecg;
 mod error;
+pub mod filter;
 mod peaks;
+pub mod rpeaks;
+pub mod score;
 mod units;
 
 pub use ecg::Ecg;

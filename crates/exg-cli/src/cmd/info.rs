@@ -1,10 +1,94 @@
-//! `exg info` (being implemented).
+//! `exg info PATH [--fs HZ]`: what a file holds, as one JSON object on stdout.
+//!
+//! ```text
+//! $ exg info ../shared/data/mitdb/100.hea
+//! {"format":"wfdb","fs":360.0,"n_samples":650000,"duration_s":1805.55...,
+//!  "channels":[{"name":"MLII","units":"mV","gain":200.0,"n_invalid":0},...],
+//!  "metadata":{"record":"100","fields":{},"labels":[],"comments":[...]},
+//!  "n_annotations":2274,"n_beats":2273}
+//! ```
+//!
+//! CSV files and bare MAT v4 files store no sampling rate: `--fs` is then required and its
+//! absence is an error (exit code 1) rather than a guessed rate. Formats that store a rate
+//! ignore `--fs`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use exg_data::format::{self, OpenOptions};
+use exg_signal::Hz;
+use serde_json::{Value, json};
 
 /// Command-line arguments.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The file: WFDB header/record (`100.hea`, `100`), CinC `.mat`, EDF/EDF+/BDF, WAV, CSV.
+    pub path: PathBuf,
+    /// Sampling rate in Hz, for formats that do not store one (CSV, bare MAT v4).
+    #[arg(long, value_name = "HZ")]
+    pub fs: Option<f64>,
+    /// WFDB annotation file extension to load alongside the record (`none` to skip).
+    #[arg(long, value_name = "EXT", default_value = "atr")]
+    pub annotations: String,
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`info` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let fs = args
+        .fs
+        .map(Hz::new)
+        .transpose()
+        .context("--fs must be a positive number of hertz")?;
+    let options = OpenOptions {
+        fs,
+        wfdb_annotations: (args.annotations != "none").then(|| args.annotations.clone()),
+        ..OpenOptions::default()
+    };
+    let record = format::open_with(&args.path, &options)?;
+    println!("{}", serde_json::to_string(&describe(&record))?);
+    Ok(())
+}
+
+/// The JSON description of a record (everything but the samples).
+pub fn describe(record: &exg_data::Record) -> Value {
+    let channels: Vec<Value> = record
+        .channels
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "units": c.units,
+                "gain": c.gain,
+                "n_invalid": c.samples.iter().filter(|v| !v.is_finite()).count(),
+            })
+        })
+        .collect();
+    let md = &record.metadata;
+    let mut metadata = json!({ "record": md.record, "fields": md.fields });
+    if !md.labels.is_empty() {
+        metadata["labels"] = json!(md.labels);
+    }
+    if !md.comments.is_empty() {
+        metadata["comments"] = json!(md.comments);
+    }
+    let mut out = json!({
+        "format": record.format,
+        "fs": record.fs.get(),
+        "n_samples": record.n_samples(),
+        "duration_s": record.duration_s(),
+        "channels": channels,
+        "metadata": metadata,
+    });
+    if !record.annotations.is_empty() {
+        out["n_annotations"] = json!(record.annotations.len());
+        if record.format == "wfdb" {
+            let beats = record
+                .annotations
+                .iter()
+                .filter(|a| format::wfdb::is_beat(&a.label))
+                .count();
+            out["n_beats"] = json!(beats);
+        }
+    }
+    out
 }

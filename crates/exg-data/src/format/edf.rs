@@ -1,0 +1,306 @@
+//! EDF, EDF+ (continuous `EDF+C` and discontinuous `EDF+D`) and BDF/BDF+ files, with EDF+
+//! annotations, read through the `edf-rs` crate.
+//!
+//! - Physical value = `bitvalue · (offset + digital)` with `bitvalue = (pmax − pmin)/(dmax − dmin)`
+//!   and `offset = pmax/bitvalue − dmax`, EDFlib's (and so pyedflib's) formula; values are not
+//!   clipped to the physical range. `gain` is `1/bitvalue` (digital units per physical unit).
+//! - Every ordinary signal must have the same sampling rate (`samples per record / record
+//!   duration`); otherwise [`read_edf_channels`] selects the ones wanted.
+//! - EDF+D: each data record starts at its time-keeping onset; the samples of a gap between
+//!   records are `NaN`, so sample indices stay proportional to time. Records out of order or
+//!   overlapping are an error.
+//! - Annotations: every non-time-keeping TAL entry, at `round((onset − first record onset)·fs)`
+//!   (saturating at 0), with its duration when one is written (a written duration of 0 reads
+//!   as none: `edf-rs` does not distinguish them).
+//!
+//! The header is checked before any data record is read (header size, record size > 0,
+//! file length), so a lying header gives [`Error::Malformed`]/[`Error::Truncated`] rather than
+//! a huge allocation or `edf-rs`'s division by zero.
+
+use std::path::Path;
+
+use edf_rs::EDFSpecifications;
+use edf_rs::error::edf_error::EDFError;
+use edf_rs::file::EDFFile;
+use edf_rs::headers::signal_header::SignalHeader;
+use edf_rs::record::Samples;
+use exg_signal::Hz;
+
+use crate::{Annotation, Channel, Error, Record, Result};
+
+const FORMAT: &str = "EDF";
+
+fn edf_error(path: &Path, e: EDFError) -> Error {
+    match e {
+        EDFError::FileReadError(source) if source.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Error::Truncated {
+                path: path.to_path_buf(),
+                detail: "EDF file ends early".into(),
+            }
+        }
+        EDFError::FileReadError(source) => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => Error::Malformed {
+            path: path.to_path_buf(),
+            format: FORMAT,
+            detail: format!("{other:?}"),
+        },
+    }
+}
+
+/// Reads every ordinary signal of an EDF/EDF+/BDF file (they must share one sampling rate).
+///
+/// ```no_run
+/// let rec = exg_data::format::edf::read_edf("recording.edf")?;
+/// println!("{} at {}, {} annotations", rec.channels[0].name, rec.fs, rec.annotations.len());
+/// # Ok::<(), exg_data::Error>(())
+/// ```
+pub fn read_edf(path: impl AsRef<Path>) -> Result<Record> {
+    read(path.as_ref(), None)
+}
+
+/// Reads only the signals whose labels are in `labels` (exact match after trimming), e.g. the
+/// ECG leads of a polysomnogram whose other signals use other rates.
+pub fn read_edf_channels(path: impl AsRef<Path>, labels: &[&str]) -> Result<Record> {
+    read(path.as_ref(), Some(labels))
+}
+
+fn read(path: &Path, select: Option<&[&str]>) -> Result<Record> {
+    let malformed = |detail: String| Error::Malformed {
+        path: path.to_path_buf(),
+        format: FORMAT,
+        detail,
+    };
+    let file_len = std::fs::metadata(path)
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    if file_len < 256 {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            detail: format!("{file_len} bytes, shorter than the 256-byte EDF header"),
+        });
+    }
+    let mut edf = EDFFile::open(path).map_err(|e| edf_error(path, e))?;
+    let header = edf.header.clone();
+    let signals: Vec<SignalHeader> = header.get_signals().clone();
+    let expected_header = 256 * (signals.len() as u64 + 1);
+    if header.get_header_bytes() as u64 != expected_header {
+        return Err(malformed(format!(
+            "header size field says {} bytes, {} signal(s) need {expected_header}",
+            header.get_header_bytes(),
+            signals.len()
+        )));
+    }
+    let record_bytes = header.data_record_bytes() as u64;
+    if record_bytes == 0 {
+        return Err(malformed("data records hold no samples".into()));
+    }
+    let n_records = header.get_record_count().ok_or_else(|| {
+        malformed("number of data records is -1 (file still being recorded)".into())
+    })?;
+    let needed = expected_header + n_records as u64 * record_bytes;
+    if file_len < needed {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            detail: format!(
+                "{n_records} data records of {record_bytes} bytes need {needed} bytes, file has {file_len}"
+            ),
+        });
+    }
+    let duration = header.get_record_duration();
+    if !(duration.is_finite() && duration > 0.0) {
+        return Err(malformed(format!("data record duration {duration} s")));
+    }
+    let spec = header.get_specification();
+    let plus = matches!(
+        spec,
+        EDFSpecifications::EDFPlus | EDFSpecifications::BDFPlus
+    );
+    let discontinuous = plus && !header.is_continuous();
+
+    // Ordinary signals, as (index among ordinary signals, header).
+    let ordinary: Vec<(usize, &SignalHeader)> = signals
+        .iter()
+        .filter(|s| !s.is_annotation())
+        .enumerate()
+        .collect();
+    let chosen: Vec<(usize, &SignalHeader)> = match select {
+        None => ordinary.clone(),
+        Some(labels) => {
+            for l in labels {
+                if !ordinary.iter().any(|(_, s)| s.label.trim() == l.trim()) {
+                    return Err(Error::NoSuchChannel((*l).to_owned()));
+                }
+            }
+            ordinary
+                .iter()
+                .copied()
+                .filter(|(_, s)| labels.iter().any(|l| l.trim() == s.label.trim()))
+                .collect()
+        }
+    };
+    let Some(&(_, first)) = chosen.first() else {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            detail: "no ordinary signals (annotation-only file)".into(),
+        });
+    };
+    let per_record = first.samples_count;
+    if let Some((_, other)) = chosen.iter().find(|(_, s)| s.samples_count != per_record) {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            detail: format!(
+                "signals have different sampling rates ({} {} Hz, {} {} Hz); select one rate \
+                 with read_edf_channels",
+                first.label,
+                first.samples_count as f64 / duration,
+                other.label,
+                other.samples_count as f64 / duration
+            ),
+        });
+    }
+    let fs = Hz::new(per_record as f64 / duration)
+        .map_err(|_| malformed(format!("sampling rate {} / {duration} s", per_record)))?;
+    // EDFlib's scaling, per signal.
+    let mut scale = Vec::with_capacity(chosen.len());
+    for (_, s) in &chosen {
+        let dd = f64::from(s.digital_maximum) - f64::from(s.digital_minimum);
+        let bitvalue = (s.physical_maximum - s.physical_minimum) / dd;
+        if !(dd > 0.0 && bitvalue.is_finite() && bitvalue != 0.0) {
+            return Err(malformed(format!(
+                "signal {}: digital range [{}, {}] / physical range [{}, {}] give no scale",
+                s.label,
+                s.digital_minimum,
+                s.digital_maximum,
+                s.physical_minimum,
+                s.physical_maximum
+            )));
+        }
+        scale.push((
+            bitvalue,
+            s.physical_maximum / bitvalue - f64::from(s.digital_maximum),
+        ));
+    }
+
+    let mut data: Vec<Vec<f64>> = vec![Vec::with_capacity(n_records * per_record); chosen.len()];
+    let mut annotations = Vec::new();
+    let mut first_onset = None;
+    for idx in 0..n_records {
+        let rec = edf
+            .read_record()
+            .map_err(|e| edf_error(path, e))?
+            .ok_or_else(|| Error::Truncated {
+                path: path.to_path_buf(),
+                detail: format!("data record {idx} missing"),
+            })?;
+        let onset = rec.get_start_offset();
+        let t0 = *first_onset.get_or_insert(onset);
+        if discontinuous {
+            let at = ((onset - t0) * fs.get()).round();
+            let len = data[0].len() as f64;
+            if !at.is_finite() || at < len {
+                return Err(malformed(format!(
+                    "EDF+D record {idx} starts at {onset} s, before the end of the previous record"
+                )));
+            }
+            let gap = (at - len) as usize;
+            if gap > 0 {
+                // Bound the NaN fill by what a sane recording could hold (1 day at this rate).
+                if gap as f64 > 86_400.0 * fs.get() {
+                    return Err(malformed(format!(
+                        "EDF+D gap of {gap} samples before record {idx}"
+                    )));
+                }
+                for ch in &mut data {
+                    ch.resize(ch.len() + gap, f64::NAN);
+                }
+            }
+        }
+        for ((k, (oi, _)), &(bitvalue, offset)) in chosen.iter().enumerate().zip(&scale) {
+            let raw = rec
+                .raw_signal_samples
+                .get(*oi)
+                .ok_or_else(|| malformed(format!("data record {idx} lacks signal {oi}")))?;
+            let out = &mut data[k];
+            match raw {
+                Samples::Values16Bit(v) => {
+                    out.extend(v.iter().map(|&d| bitvalue * (offset + f64::from(d))));
+                }
+                Samples::Values24Bit(v) => {
+                    out.extend(v.iter().map(|&d| bitvalue * (offset + f64::from(d))));
+                }
+            }
+        }
+        for tals in &rec.annotations {
+            for (j, tal) in tals.iter().enumerate() {
+                // The first TAL of each record's first annotation signal keeps time.
+                if j == 0 && tal.is_time_keeping() {
+                    continue;
+                }
+                for text in tal.annotations.iter().filter(|t| !t.is_empty()) {
+                    annotations.push((tal.onset, tal.duration, text.clone()));
+                }
+            }
+        }
+    }
+    if data[0].is_empty() {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            detail: "no data records".into(),
+        });
+    }
+    let t0 = first_onset.unwrap_or(0.0);
+    let channels = chosen
+        .iter()
+        .zip(data)
+        .zip(&scale)
+        .enumerate()
+        .map(|(i, (((_, s), samples), &(bitvalue, _)))| Channel {
+            name: if s.label.trim().is_empty() {
+                format!("ch{i}")
+            } else {
+                s.label.trim().to_owned()
+            },
+            units: s.physical_dimension.trim().to_owned(),
+            gain: Some(1.0 / bitvalue),
+            samples,
+        })
+        .collect();
+    let mut record = Record::new("edf", fs, channels)?;
+    record.annotations = annotations
+        .into_iter()
+        .map(|(onset, dur, label)| Annotation {
+            sample: ((onset - t0) * fs.get()).round().max(0.0) as usize,
+            label,
+            aux: String::new(),
+            duration_s: (dur > 0.0).then_some(dur),
+        })
+        .collect();
+    record.annotations.sort_by_key(|a| a.sample);
+    let md = &mut record.metadata;
+    md.record = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let kind = match (&spec, discontinuous) {
+        (EDFSpecifications::EDF, _) => "EDF",
+        (EDFSpecifications::BDF, _) => "BDF",
+        (EDFSpecifications::EDFPlus, false) => "EDF+C",
+        (EDFSpecifications::EDFPlus, true) => "EDF+D",
+        (EDFSpecifications::BDFPlus, false) => "BDF+C",
+        (EDFSpecifications::BDFPlus, true) => "BDF+D",
+    };
+    md.fields.insert("edf_type".into(), kind.into());
+    md.fields.insert(
+        "start".into(),
+        format!("{} {}", header.get_start_date(), header.get_start_time()),
+    );
+    md.fields
+        .insert("record_duration_s".into(), duration.to_string());
+    Ok(record)
+}

@@ -1,0 +1,184 @@
+//! R-peak detection: the [`RPeakDetector`] trait, detectors implemented from their papers, a
+//! consensus mode, and the streaming API ([`RPeakStream`]).
+//!
+//! | detector | paper | name for [`by_name`] |
+//! |---|---|---|
+//! | [`PanTompkins`] (default) | Pan & Tompkins 1985 | `pantompkins` |
+//! | [`Hamilton`] | Hamilton & Tompkins 1986; Hamilton 2002 | `hamilton` |
+//! | [`NeuroKit`] | gradient steepness, NeuroKit2's default method (Makowski et al. 2021) | `neurokit` |
+//! | [`Consensus`] | vote of the three above within a tolerance | `consensus` |
+//!
+//! All detectors are causal with a bounded look-ahead. [`RPeakDetector::detect`] streams the
+//! whole record through the same code as [`StreamingDetector::stream`] and compensates the
+//! constant delay, so batch and streaming outputs are equal. Each peak is refined to the
+//! extremum, in the lead's detected [`Polarity`], of the 0.5 Hz high-passed signal within
+//! `refine_window_s` of the engine's estimate. Windows and thresholds are given in seconds or
+//! hertz and converted with the record's rate, which must lie in 50–20 000 Hz.
+//!
+//! No-result semantics: a flat or beat-free signal gives an empty [`RPeaks`] with
+//! [`Polarity::Unknown`]; a record shorter than [`MIN_DURATION_S`] gives [`Error::TooShort`];
+//! NaN cannot enter an [`Ecg`] and is rejected by [`RPeakStream::push`] with [`Error::NonFinite`].
+//! See `docs/signal-rpeaks.md` for the full description.
+//!
+//! ```
+//! use exg_signal::{Ecg, Hz, rpeaks::{default_detector, Polarity, RPeakDetector}};
+//! let fs = Hz::new(360.0)?;
+//! let x: Vec<f64> = (0..3600).map(|i| if i % 300 == 150 { -1.0 } else { 0.0 }).collect();
+//! let d = default_detector().detect(&Ecg::new(x, fs)?)?;
+//! assert_eq!(d.polarity, Polarity::Negative);
+//! assert!(d.peaks.indices().iter().all(|p| p % 300 == 150));
+//! # Ok::<(), exg_signal::Error>(())
+//! ```
+
+mod adaptive;
+mod consensus;
+mod dsp;
+mod gradient;
+mod hamilton;
+mod neurokit;
+mod pan_tompkins;
+mod polarity;
+mod streaming;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use consensus::Consensus;
+pub use hamilton::Hamilton;
+pub use neurokit::NeuroKit;
+pub use pan_tompkins::PanTompkins;
+pub use polarity::Polarity;
+pub use streaming::{RPeakStream, StreamEnd};
+
+use crate::{Ecg, Error, Hz, RPeaks, Result};
+
+/// Shortest record the batch API accepts, in seconds (one RR interval at 60 bpm).
+pub const MIN_DURATION_S: f64 = 1.0;
+
+/// Lowest and highest supported sampling rates (Hz).
+pub const FS_RANGE_HZ: (f64, f64) = (50.0, 20_000.0);
+
+/// Result of a detection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Detection {
+    /// The R-peaks (empty when no beat was found).
+    pub peaks: RPeaks,
+    /// Polarity the peaks were refined in.
+    pub polarity: Polarity,
+    /// Streaming delay of the detector at this rate, in seconds (for information).
+    pub delay_s: f64,
+}
+
+/// Anything that finds R-peaks in one lead.
+///
+/// Object-safe; implemented for `&T`, `Box<T>` and `Arc<T>` so detectors can be stored and
+/// swapped behind `Box<dyn RPeakDetector>`.
+pub trait RPeakDetector: Send + Sync {
+    /// Short name (`"hamilton"`, ...).
+    fn name(&self) -> &str;
+    /// Finds the R-peaks of `ecg`.
+    fn detect(&self, ecg: &Ecg) -> Result<Detection>;
+}
+
+/// A detector that can also run incrementally. Its [`RPeakDetector::detect`] must equal
+/// pushing the record through [`stream`](Self::stream) then calling [`RPeakStream::finish`].
+pub trait StreamingDetector: RPeakDetector {
+    /// A fresh stream for a signal sampled at `fs`.
+    fn stream(&self, fs: Hz) -> Result<RPeakStream>;
+}
+
+impl<T: RPeakDetector + ?Sized> RPeakDetector for &T {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn detect(&self, ecg: &Ecg) -> Result<Detection> {
+        (**self).detect(ecg)
+    }
+}
+impl<T: RPeakDetector + ?Sized> RPeakDetector for Box<T> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn detect(&self, ecg: &Ecg) -> Result<Detection> {
+        (**self).detect(ecg)
+    }
+}
+impl<T: RPeakDetector + ?Sized> RPeakDetector for Arc<T> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn detect(&self, ecg: &Ecg) -> Result<Detection> {
+        (**self).detect(ecg)
+    }
+}
+impl<T: StreamingDetector + ?Sized> StreamingDetector for &T {
+    fn stream(&self, fs: Hz) -> Result<RPeakStream> {
+        (**self).stream(fs)
+    }
+}
+impl<T: StreamingDetector + ?Sized> StreamingDetector for Box<T> {
+    fn stream(&self, fs: Hz) -> Result<RPeakStream> {
+        (**self).stream(fs)
+    }
+}
+impl<T: StreamingDetector + ?Sized> StreamingDetector for Arc<T> {
+    fn stream(&self, fs: Hz) -> Result<RPeakStream> {
+        (**self).stream(fs)
+    }
+}
+
+/// Batch detection through a detector's stream (what every built-in `detect` does).
+pub fn detect_streamed<D: StreamingDetector + ?Sized>(detector: &D, ecg: &Ecg) -> Result<Detection> {
+    let fs = ecg.fs();
+    let min = fs.samples(MIN_DURATION_S).max(1);
+    if ecg.len() < min {
+        return Err(Error::TooShort { len: ecg.len(), min });
+    }
+    let mut stream = detector.stream(fs)?;
+    let delay_s = stream.delay_s();
+    let mut peaks = Vec::new();
+    stream.push_into(ecg.samples(), &mut peaks)?;
+    let end = stream.finish();
+    peaks.extend(end.peaks);
+    Ok(Detection { peaks: RPeaks::new(peaks, fs, ecg.len())?, polarity: end.polarity, delay_s })
+}
+
+/// Names accepted by [`by_name`], default first.
+pub const DETECTOR_NAMES: [&str; 4] = ["pantompkins", "hamilton", "neurokit", "consensus"];
+
+/// The default detector ([`PanTompkins`] with its paper defaults), chosen on MIT-BIH
+/// (see `docs/benchmarks.md`).
+pub fn default_detector() -> PanTompkins {
+    PanTompkins::default()
+}
+
+/// A detector with default parameters by name (see [`DETECTOR_NAMES`]); `None` if unknown.
+pub fn by_name(name: &str) -> Option<Box<dyn StreamingDetector>> {
+    match name.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+        "pantompkins" | "pantompkins1985" | "default" => Some(Box::new(PanTompkins::default())),
+        "hamilton" | "hamilton2002" => Some(Box::new(Hamilton::default())),
+        "neurokit" => Some(Box::new(NeuroKit::default())),
+        "consensus" => Some(Box::new(Consensus::default())),
+        _ => None,
+    }
+}
+
+pub(crate) fn check_fs(fs: Hz) -> Result<()> {
+    let f = fs.get();
+    if f < FS_RANGE_HZ.0 || f > FS_RANGE_HZ.1 {
+        return Err(Error::InvalidParameter {
+            name: "fs",
+            reason: format!("{f} Hz is outside the supported {}–{} Hz", FS_RANGE_HZ.0, FS_RANGE_HZ.1),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_positive(name: &'static str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter { name, reason: format!("{v} must be finite and > 0") })
+    }
+}

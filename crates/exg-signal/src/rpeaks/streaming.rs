@@ -1,0 +1,243 @@
+//! The streaming API: [`RPeakStream`] (push chunks, get final peaks after a constant delay).
+//!
+//! Every built-in detector is a causal engine with a bounded look-ahead; the batch API pushes the
+//! whole record through the same stream and then calls [`RPeakStream::finish`], so batch and
+//! streaming results are identical by construction (and tested with random chunkings).
+
+use std::collections::VecDeque;
+
+use super::Polarity;
+use super::dsp::{Biquad, History};
+use super::polarity::PolarityVote;
+use crate::{Error, Hz, Result};
+
+/// Samples processed per block inside a push: the filter stages run as tight loops over a block,
+/// the detection logic over the block's events. Results do not depend on it (the engines are
+/// sample-by-sample causal systems); it only bounds the history buffers.
+pub(crate) const BLOCK: usize = 512;
+
+/// The light cleaning used for refinement and polarity: 0.5 Hz high-pass, kept in a history.
+/// Engines step it inside their own filter loop so the independent recursions overlap.
+pub(crate) struct Light {
+    hp: Biquad,
+    pub(crate) y: History,
+}
+
+impl Light {
+    #[inline]
+    pub(crate) fn step(&mut self, v: f64) {
+        let y = self.hp.step(v);
+        self.y.push(y);
+    }
+}
+
+/// A causal QRS engine: sees samples in order and proposes approximate R positions.
+pub(crate) trait Engine: Send {
+    /// Processes samples `n0 .. n0 + xs.len()` (after the initial offset has been removed;
+    /// `xs.len() <= BLOCK`), stepping `light` once per sample, and appends approximate R
+    /// positions (signal time) it has become sure of, in increasing order.
+    fn process(&mut self, n0: usize, xs: &[f64], light: &mut Light, out: &mut Vec<usize>);
+    /// End of signal after `n` samples: appends whatever remains decidable.
+    fn finish(&mut self, n: usize, out: &mut Vec<usize>);
+    /// Bound on `n - r` when candidate `r` is appended while processing sample `n`.
+    fn lookahead(&self) -> usize;
+}
+
+/// Incremental R-peak detection.
+///
+/// Push chunks of any size with [`push`](Self::push); each call returns the peaks that became
+/// final, as absolute 0-based sample indices, in increasing order. A peak at sample `p` is
+/// returned by the push that delivers sample `p + delay()` (the delay is constant for a given
+/// detector and rate, see [`delay_s`](Self::delay_s)); [`finish`](Self::finish) returns the rest.
+/// Concatenating every output equals the batch detector's result on the same samples.
+///
+/// A chunk holding NaN or an infinity is rejected with [`Error::NonFinite`] (absolute index)
+/// and leaves the stream unchanged, so a caller can drop or repair the chunk and continue.
+///
+/// ```
+/// use exg_signal::{Hz, rpeaks::{PanTompkins, StreamingDetector}};
+/// let fs = Hz::new(250.0)?;
+/// // 10 s of 1 Hz spikes.
+/// let x: Vec<f64> = (0..2500).map(|i| if i % 250 == 100 { 1.0 } else { 0.0 }).collect();
+/// let mut stream = PanTompkins::default().stream(fs)?;
+/// let mut peaks = Vec::new();
+/// for chunk in x.chunks(37) {
+///     peaks.extend(stream.push(chunk)?);
+/// }
+/// let end = stream.finish();
+/// peaks.extend(end.peaks);
+/// assert!(peaks.len() >= 8);
+/// # Ok::<(), exg_signal::Error>(())
+/// ```
+pub struct RPeakStream {
+    engine: Box<dyn Engine>,
+    fs: Hz,
+    n: usize,
+    offset: Option<f64>,
+    light: Light,
+    block: Vec<f64>,
+    candidates: Vec<usize>,
+    waiting: VecDeque<usize>,
+    ready: VecDeque<usize>,
+    refine_half: usize,
+    delay: usize,
+    vote: PolarityVote,
+    last: Option<usize>,
+}
+
+impl std::fmt::Debug for RPeakStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RPeakStream")
+            .field("fs", &self.fs)
+            .field("samples", &self.n)
+            .field("delay", &self.delay)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What remains when a stream ends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamEnd {
+    /// Peaks not returned by earlier pushes.
+    pub peaks: Vec<usize>,
+    /// Polarity chosen for the record.
+    pub polarity: Polarity,
+    /// Total samples pushed.
+    pub samples: usize,
+}
+
+impl RPeakStream {
+    pub(crate) fn new(engine: Box<dyn Engine>, fs: Hz, refine_s: f64) -> Self {
+        let f = fs.get();
+        let refine_half = fs.samples(refine_s);
+        let delay = engine.lookahead() + 2 * refine_half + 1;
+        Self {
+            fs,
+            n: 0,
+            offset: None,
+            // Light cleaning for refinement: 0.5 Hz high-pass removes baseline wander without
+            // moving the QRS extremum (its group delay above 5 Hz is under one sample at 360 Hz).
+            light: Light { hp: Biquad::highpass(0.5, f), y: History::new(delay + 2 * refine_half + BLOCK + 8) },
+            block: Vec::with_capacity(BLOCK),
+            candidates: Vec::new(),
+            waiting: VecDeque::new(),
+            ready: VecDeque::new(),
+            refine_half,
+            delay,
+            vote: PolarityVote::default(),
+            last: None,
+            engine,
+        }
+    }
+
+    /// Sampling rate the stream was built for.
+    pub fn fs(&self) -> Hz {
+        self.fs
+    }
+
+    /// Samples pushed so far.
+    pub fn samples_seen(&self) -> usize {
+        self.n
+    }
+
+    /// Constant output delay in samples: a peak at `p` is returned once sample `p + delay` is in.
+    pub fn delay(&self) -> usize {
+        self.delay
+    }
+
+    /// [`delay`](Self::delay) in seconds.
+    pub fn delay_s(&self) -> f64 {
+        self.fs.seconds(self.delay)
+    }
+
+    /// Polarity chosen so far (see [`Polarity`]).
+    pub fn polarity(&self) -> Polarity {
+        self.vote.polarity()
+    }
+
+    /// Pushes a chunk and returns the peaks that became final.
+    pub fn push(&mut self, chunk: &[f64]) -> Result<Vec<usize>> {
+        let mut out = Vec::new();
+        self.push_into(chunk, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`push`](Self::push) but appends to `out` (no allocation per call).
+    pub fn push_into(&mut self, chunk: &[f64], out: &mut Vec<usize>) -> Result<()> {
+        if let Some(i) = chunk.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { index: self.n + i });
+        }
+        for part in chunk.chunks(BLOCK) {
+            self.process_block(part, out);
+        }
+        Ok(())
+    }
+
+    fn process_block(&mut self, part: &[f64], out: &mut Vec<usize>) {
+        let Some(&first) = part.first() else { return };
+        // Removing the first sample's value starts every filter at rest: no start-up transient
+        // from a DC offset (raw ADC units, electrode offset).
+        let x0 = *self.offset.get_or_insert(first);
+        self.block.clear();
+        self.block.extend(part.iter().map(|&x| x - x0));
+        let n0 = self.n;
+        self.engine.process(n0, &self.block, &mut self.light, &mut self.candidates);
+        self.n += part.len();
+        if !self.candidates.is_empty() {
+            self.waiting.extend(self.candidates.drain(..));
+        }
+        while let Some(&c) = self.waiting.front() {
+            if c + self.refine_half >= self.n {
+                break;
+            }
+            self.waiting.pop_front();
+            self.refine_and_queue(c);
+        }
+        while let Some(&p) = self.ready.front() {
+            if p + self.delay >= self.n {
+                break;
+            }
+            self.ready.pop_front();
+            out.push(p);
+        }
+    }
+
+    fn refine_and_queue(&mut self, c: usize) {
+        let lo = c.saturating_sub(self.refine_half).max(self.light.y.oldest());
+        let hi = (c + self.refine_half).min(self.n.saturating_sub(1));
+        if lo > hi {
+            return;
+        }
+        let (mut imax, mut vmax, mut imin, mut vmin) = (lo, f64::NEG_INFINITY, lo, f64::INFINITY);
+        for i in lo..=hi {
+            let v = self.light.y.get(i).unwrap_or(0.0);
+            if v > vmax {
+                vmax = v;
+                imax = i;
+            }
+            if v < vmin {
+                vmin = v;
+                imin = i;
+            }
+        }
+        let positive = self.vote.update(vmax, vmin);
+        let p = if positive { imax } else { imin };
+        // Two candidates refined onto the same QRS: keep the first.
+        if self.last.is_some_and(|l| p <= l + self.refine_half) {
+            return;
+        }
+        self.last = Some(p);
+        self.ready.push_back(p);
+    }
+
+    /// Ends the stream: returns the remaining peaks and the record's polarity.
+    pub fn finish(mut self) -> StreamEnd {
+        let n = self.n;
+        self.engine.finish(n, &mut self.candidates);
+        self.waiting.extend(self.candidates.drain(..));
+        while let Some(c) = self.waiting.pop_front() {
+            self.refine_and_queue(c);
+        }
+        StreamEnd { peaks: self.ready.drain(..).collect(), polarity: self.vote.polarity(), samples: n }
+    }
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""SciPy oracle for exg-signal's filters and conditioning (crates/exg-signal/src/filter/).
+
+Writes JSON fixtures into crates/exg-signal/tests/fixtures/filter/, read by
+crates/exg-signal/tests/filter_scipy.rs:
+
+* butter.json      scipy.signal.butter(N, Wn, btype, fs=fs, output='sos') for orders 1..8,
+                   all four btypes, fs 128..1000 Hz; iirnotch(w0, Q, fs) coefficients.
+* filtering.json   one SYNTHETIC input (sum of sines + baseline drift + Gaussian noise, fixed
+                   seed; stored in the file) and, per filter, sosfilt_zi, sosfilt and
+                   sosfiltfilt outputs; iirnotch + filtfilt (as SOS).
+* resample.json    resample_poly(x, up, down) for 360->500, 500->250, 300->500, 1000->128,
+                   250->360, 128->1000 (small input), and resample(x, num) (FFT), plus the
+                   median-filter baseline (scipy.ndimage.median_filter, mode='reflect'),
+                   zscore (scipy.stats.zscore, ddof=0) and median/IQR robust scaling
+                   (np.percentile, linear interpolation).
+
+Everything is synthetic (no real-data excerpt). Values are written with repr() (shortest
+round-trip), so the fixtures carry the SciPy outputs exactly.
+
+    python3 tools/signal_scipy_oracle.py
+Versions used for the committed fixtures: see tools/requirements.txt (scipy 1.17.1, numpy 2.4.6).
+"""
+import json
+import os
+from math import gcd
+
+import numpy as np
+import scipy
+import scipy.ndimage
+import scipy.signal as ss
+import scipy.stats
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+OUT = os.path.join(ROOT, "crates", "exg-signal", "tests", "fixtures", "filter")
+
+
+def synth(n, fs, seed):
+    """Sum of sines (ECG-band and mains), a slow drift and noise; deterministic."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / fs
+    x = (
+        1.0 * np.sin(2 * np.pi * 1.2 * t)
+        + 0.5 * np.sin(2 * np.pi * 8.0 * t + 0.3)
+        + 0.3 * np.sin(2 * np.pi * 25.0 * t + 1.1)
+        + 0.2 * np.sin(2 * np.pi * 50.0 * t)
+        + 0.8 * np.sin(2 * np.pi * 0.15 * t + 0.7)
+        + 0.4 * t / t[-1]
+        + 0.1 * rng.standard_normal(n)
+    )
+    return x
+
+
+def lst(a):
+    return [float(v) for v in np.asarray(a).ravel()]
+
+
+def sos_list(sos):
+    return [lst(row) for row in sos]
+
+
+def band_wn(btype, f):
+    return f if btype in ("lowpass", "highpass") else list(f)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    meta = {"scipy": scipy.__version__, "numpy": np.__version__,
+            "script": "tools/signal_scipy_oracle.py"}
+
+    # ---- butter coefficients -------------------------------------------------------------
+    cases = []
+    for fs in (128.0, 250.0, 360.0, 500.0, 1000.0):
+        for order in range(1, 9):
+            for btype, wn in (
+                ("lowpass", 40.0),
+                ("highpass", 0.5),
+                ("bandpass", (0.5, 40.0)),
+                ("bandstop", (45.0, 55.0)),
+            ):
+                if order > 4 and fs not in (250.0, 1000.0):
+                    continue  # keep the file small; high orders at two rates suffice
+                sos = ss.butter(order, wn, btype, fs=fs, output="sos")
+                cases.append({"order": order, "btype": btype, "cutoffs": np.atleast_1d(wn).tolist(),
+                              "fs": fs, "sos": sos_list(sos)})
+    # a few odd ones: narrow band, cut-off near Nyquist, odd-order band-pass
+    for order, btype, wn, fs in ((3, "bandpass", (5.0, 15.0), 200.0),
+                                 (5, "lowpass", 120.0, 250.0),
+                                 (2, "highpass", 0.05, 1000.0),
+                                 (6, "bandpass", (0.67, 45.0), 300.0),
+                                 (7, "bandstop", (59.0, 61.0), 500.0)):
+        sos = ss.butter(order, wn, btype, fs=fs, output="sos")
+        cases.append({"order": order, "btype": btype, "cutoffs": np.atleast_1d(wn).tolist(),
+                      "fs": fs, "sos": sos_list(sos)})
+    notches = []
+    for w0, q, fs in ((50.0, 30.0, 500.0), (60.0, 30.0, 360.0), (50.0, 10.0, 250.0),
+                      (60.0, 35.0, 1000.0), (50.0, 30.0, 128.0)):
+        b, a = ss.iirnotch(w0, q, fs)
+        notches.append({"w0": w0, "q": q, "fs": fs, "b": lst(b), "a": lst(a)})
+    with open(os.path.join(OUT, "butter.json"), "w") as f:
+        json.dump({"meta": meta, "butter": cases, "iirnotch": notches}, f)
+
+    # ---- filtering -----------------------------------------------------------------------
+    n = 1200
+    x = synth(n, 360.0, seed=20260611)
+    filt = []
+    for order, btype, wn, fs in ((2, "lowpass", 40.0, 360.0),
+                                 (1, "highpass", 0.5, 500.0),
+                                 (4, "bandpass", (0.5, 40.0), 360.0),
+                                 (3, "bandpass", (1.0, 30.0), 128.0),
+                                 (2, "bandstop", (45.0, 55.0), 1000.0),
+                                 (8, "lowpass", 30.0, 250.0)):
+        sos = ss.butter(order, wn, btype, fs=fs, output="sos")
+        ntaps = 2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum())
+        filt.append({"order": order, "btype": btype, "cutoffs": np.atleast_1d(wn).tolist(),
+                     "fs": fs, "padlen": int(3 * ntaps),
+                     "zi": sos_list(ss.sosfilt_zi(sos)),
+                     "sosfilt": lst(ss.sosfilt(sos, x)),
+                     "sosfiltfilt": lst(ss.sosfiltfilt(sos, x))})
+    notch_f = []
+    for w0, q, fs in ((50.0, 30.0, 500.0), (60.0, 30.0, 360.0)):
+        b, a = ss.iirnotch(w0, q, fs)
+        sos = ss.tf2sos(b, a)
+        notch_f.append({"w0": w0, "q": q, "fs": fs,
+                        "filtfilt": lst(ss.sosfiltfilt(sos, x))})
+    # too-short inputs: SciPy raises ValueError for len(x) <= padlen
+    sos = ss.butter(4, (0.5, 40.0), "bandpass", fs=360.0, output="sos")
+    try:
+        ss.sosfiltfilt(sos, x[:27])
+        short_raises = False
+    except ValueError:
+        short_raises = True
+    with open(os.path.join(OUT, "filtering.json"), "w") as f:
+        json.dump({"meta": meta, "x": lst(x), "filters": filt, "notch": notch_f,
+                   "bandpass4_len27_raises": short_raises,
+                   "bandpass4_len28_ok": len(ss.sosfiltfilt(sos, x[:28])) == 28}, f)
+
+    # ---- resampling and conditioning -----------------------------------------------------
+    xr = x[:1000]
+    poly = []
+    for f_in, f_out in ((360, 500), (500, 250), (300, 500), (1000, 128), (250, 360)):
+        g = gcd(f_in, f_out)
+        up, down = f_out // g, f_in // g
+        poly.append({"fs_in": f_in, "fs_out": f_out, "up": up, "down": down,
+                     "y": lst(ss.resample_poly(xr, up, down))})
+    small = x[:40]
+    poly_small = {"fs_in": 128, "fs_out": 1000, "up": 125, "down": 16,
+                  "x": lst(small), "y": lst(ss.resample_poly(small, 125, 16))}
+    fft = []
+    for num in (1389, 500, 1001, 999, 128):
+        fft.append({"num": num, "y": lst(ss.resample(xr, num))})
+    fft_odd = {"x": lst(x[:601]), "num": 835, "y": lst(ss.resample(x[:601], 835))}
+    xb = x[:1000]
+    fs_b = 360.0
+    k1 = int(round(0.2 * fs_b)) | 1
+    k2 = int(round(0.6 * fs_b)) | 1
+    base = scipy.ndimage.median_filter(scipy.ndimage.median_filter(xb, size=k1, mode="reflect"),
+                                       size=k2, mode="reflect")
+    q1, med, q3 = np.percentile(xb, [25, 50, 75])
+    with open(os.path.join(OUT, "resample.json"), "w") as f:
+        json.dump({"meta": meta, "x": lst(xr), "resample_poly": poly,
+                   "resample_poly_small": poly_small, "resample": fft,
+                   "resample_odd": fft_odd,
+                   "median_baseline": {"fs": fs_b, "k1": k1, "k2": k2, "n": len(xb),
+                                       "baseline": lst(base)},
+                   "zscore": lst(scipy.stats.zscore(xb)),
+                   "robust": lst((xb - med) / (q3 - q1)),
+                   "mad": lst((xb - med) / scipy.stats.median_abs_deviation(xb, scale="normal"))},
+                  f)
+    total = sum(os.path.getsize(os.path.join(OUT, p)) for p in os.listdir(OUT))
+    print(f"wrote {OUT} ({total} bytes)")
+
+
+if __name__ == "__main__":
+    main()
