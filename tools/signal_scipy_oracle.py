@@ -63,6 +63,34 @@ def band_wn(btype, f):
     return f if btype in ("lowpass", "highpass") else list(f)
 
 
+def real_data_oracle():
+    """Oracle OUTPUT summaries on MIT-BIH record 100 (first 60 s of channel 0), when
+    ../shared/data (or $EXG_DATA_DIR) is present. No samples of the record are written: only
+    sums and values of SciPy's filtered/resampled outputs at fixed indices."""
+    data = os.environ.get("EXG_DATA_DIR", os.path.join(ROOT, "..", "shared", "data"))
+    rec = os.path.join(data, "mitdb", "100")
+    if not os.path.exists(rec + ".hea"):
+        print("skipping real-data oracle: no", rec)
+        return
+    import wfdb
+    x = wfdb.rdrecord(rec, channels=[0], sampto=21600).p_signal[:, 0]
+    idx = [0, 1, 2, 100, 1000, 5000, 10000, 20000, 21598, 21599]
+    sos = ss.butter(4, (0.5, 40.0), "bandpass", fs=360.0, output="sos")
+    bp = ss.sosfiltfilt(sos, x)
+    b, a = ss.iirnotch(60.0, 30.0, 360.0)
+    nt = ss.sosfiltfilt(ss.tf2sos(b, a), bp)
+    rp = ss.resample_poly(nt, 25, 18)
+    ridx = [0, 1, 500, 10000, 29999]
+    out = {"record": "mitdb/100", "channel": 0, "n": len(x), "idx": idx, "ridx": ridx,
+           "bandpass": {"sum": float(bp.sum()), "sumsq": float((bp ** 2).sum()),
+                        "at": lst(bp[idx])},
+           "notch60": {"sum": float(nt.sum()), "sumsq": float((nt ** 2).sum()), "at": lst(nt[idx])},
+           "resample_500": {"len": len(rp), "sum": float(rp.sum()), "sumsq": float((rp ** 2).sum()),
+                            "at": lst(rp[ridx])}}
+    with open(os.path.join(OUT, "mitdb100_oracle.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     meta = {"scipy": scipy.__version__, "numpy": np.__version__,
@@ -143,6 +171,7 @@ def main():
         up, down = f_out // g, f_in // g
         poly.append({"fs_in": f_in, "fs_out": f_out, "up": up, "down": down,
                      "y": lst(ss.resample_poly(xr, up, down))})
+    poly_mean = {"up": 25, "down": 18, "y": lst(ss.resample_poly(xr + 3.0, 25, 18, padtype="mean"))}
     small = x[:40]
     poly_small = {"fs_in": 128, "fs_out": 1000, "up": 125, "down": 16,
                   "x": lst(small), "y": lst(ss.resample_poly(small, 125, 16))}
@@ -159,7 +188,8 @@ def main():
     q1, med, q3 = np.percentile(xb, [25, 50, 75])
     with open(os.path.join(OUT, "resample.json"), "w") as f:
         json.dump({"meta": meta, "x": lst(xr), "resample_poly": poly,
-                   "resample_poly_small": poly_small, "resample": fft,
+                   "resample_poly_small": poly_small,
+                   "resample_poly_mean_offset3": poly_mean, "resample": fft,
                    "resample_odd": fft_odd,
                    "median_baseline": {"fs": fs_b, "k1": k1, "k2": k2, "n": len(xb),
                                        "baseline": lst(base)},
@@ -167,6 +197,7 @@ def main():
                    "robust": lst((xb - med) / (q3 - q1)),
                    "mad": lst((xb - med) / scipy.stats.median_abs_deviation(xb, scale="normal"))},
                   f)
+    real_data_oracle()
     total = sum(os.path.getsize(os.path.join(OUT, p)) for p in os.listdir(OUT))
     print(f"wrote {OUT} ({total} bytes)")
 

@@ -62,7 +62,9 @@ fn csv_requires_fs() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fs"));
     let v = json_of(&exg(&["info", p.to_str().unwrap(), "--fs", "500"]));
     assert_eq!((v["n_samples"].as_u64(), v["duration_s"].as_f64()), (Some(2), Some(0.004)));
-    fails_cleanly(&exg(&["info", p.to_str().unwrap(), "--fs", "-3"]));
+    fails_cleanly(&exg(&["info", p.to_str().unwrap(), "--fs", "0"]));
+    // A negative number parses as an unknown flag: clap's usage error, exit code 2.
+    assert_eq!(exg(&["info", p.to_str().unwrap(), "--fs", "-3"]).status.code(), Some(2));
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -21,6 +21,10 @@
 mod core;
 mod error;
 pub mod hrv;
+pub mod morphology;
+pub mod provided;
+pub mod rhythm;
+mod standardize;
 mod stats;
 
 pub use core::extractor::{Concat, FeatureExtractor, check_pair};
@@ -30,3 +34,7 @@ pub use error::{Error, Result};
 pub use hrv::frequency::{HrvFrequency, PsdMethod};
 pub use hrv::nonlinear::{Complexity, Poincare};
 pub use hrv::time::{HrvTime, TimeFeature};
+pub use morphology::{AtrialActivity, Delineation, DelineatorParams, Morphology, delineate, delineate_with};
+pub use provided::{CHAPMAN_DIAGNOSTICS, ProvidedFeatures, ProvidedRecord};
+pub use rhythm::Rhythm;
+pub use standardize::Standardizer;

@@ -1,5 +1,48 @@
 //! # exg-model
 //!
-//! The EXGnet network on candle.
+//! The EXGnet network (single-lead ECG classifier built from multiresolution blocks) on
+//! [candle](https://github.com/huggingface/candle), with its own CPU kernels for the hot layers.
+//!
+//! * [`ExgNet`]: the deployable network (`net.*` parameters): trunk of [`layers::MultiResBlock`]s,
+//!   global average pooling, one linear layer. Implements [`Classifier`], whose
+//!   [`Classifier::forward_all_t`] returns a [`Forward`] with the activation map (for Grad-CAM),
+//!   the embedding and the logits, all in the autograd graph.
+//! * [`FeatureHead`]: the train-only branch (`aux.*`) joining quantitative features.
+//! * [`ExgNetConfig`]: serde configuration, presets [`ExgNetConfig::paper`] and
+//!   [`ExgNetConfig::edge`], parameter and FLOP counts ([`ExgNetConfig::cost`]).
+//! * [`ops`]: conv1d, fused batch norm and max pooling as candle custom ops with hand-written,
+//!   finite-difference-tested gradients (candle 0.11.1's CPU conv1d gradients are wrong for
+//!   batch > 1).
+//! * [`init::SeededVarMap`]: seeded, reproducible initialisation.
+//! * [`bench`]: the training-step and inference benchmarks behind `exg bench`.
+//!
+//! Conventions: tensors are `(batch, channel, time)`; inputs are one lead at the configured
+//! sampling rate and length. This crate knows nothing about ECG files or features: it takes
+//! tensors.
+//!
+//! ```
+//! # fn main() -> exg_model::Result<()> {
+//! use candle::{DType, Device, Tensor};
+//! use exg_model::{ExgNet, ExgNetConfig, init::SeededVarMap};
+//! let cfg = ExgNetConfig::tiny();
+//! let net = ExgNet::new(&cfg, SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu))?;
+//! let x = Tensor::randn(0f32, 1., (3, 1, cfg.input_len), &Device::Cpu)?;
+//! let p = net.predict_proba(&x)?; // (3, n_classes), rows sum to 1
+//! assert_eq!(p.dims(), &[3, cfg.n_classes]);
+//! # Ok(()) }
+//! ```
+//!
+//! Other crates of the workspace: `exg-signal` (signals, filters, R-peaks), `exg-data` (file
+//! formats, datasets), `exg-features` (HRV features), `exg-cli` (the `exg` binary).
 
+pub mod bench;
+pub mod config;
+mod error;
+pub mod init;
+pub mod layers;
+mod model;
 pub mod ops;
+
+pub use config::{AuxConfig, BlockConfig, Cost, ExgNetConfig};
+pub use error::{Error, Result};
+pub use model::{Classifier, ExgNet, FeatureHead, Forward};

@@ -103,3 +103,113 @@ fn sosfiltfilt_length_limit_matches_scipy() {
     );
     assert_eq!(sos.filtfilt(&x[..28]).unwrap().len(), 28);
 }
+
+#[test]
+fn iirnotch_matches_scipy() {
+    // Oracle: scipy.signal.iirnotch(w0, Q, fs) coefficients, and sosfiltfilt(tf2sos(b, a), x).
+    let fx = fixture("butter.json");
+    for case in fx["iirnotch"].as_array().unwrap() {
+        let fs = hz(case["fs"].as_f64().unwrap());
+        let sos = exg_signal::filter::iirnotch(
+            hz(case["w0"].as_f64().unwrap()),
+            case["q"].as_f64().unwrap(),
+            fs,
+        )
+        .unwrap();
+        let s = sos.sections()[0];
+        let got = [s[0], s[1], s[2], s[3], s[4], s[5]];
+        let want: Vec<f64> = floats(&case["b"]).into_iter().chain(floats(&case["a"])).collect();
+        assert!(max_abs_diff(&got, &want) < 1e-14, "{got:?} vs {want:?}");
+    }
+    let fx = fixture("filtering.json");
+    let x = floats(&fx["x"]);
+    for case in fx["notch"].as_array().unwrap() {
+        let fs = hz(case["fs"].as_f64().unwrap());
+        let sos = exg_signal::filter::iirnotch(
+            hz(case["w0"].as_f64().unwrap()),
+            case["q"].as_f64().unwrap(),
+            fs,
+        )
+        .unwrap();
+        let e = max_abs_diff(&sos.filtfilt(&x).unwrap(), &floats(&case["filtfilt"]));
+        eprintln!("notch {} Hz fs {}: filtfilt max abs err {e:e}", case["w0"], case["fs"]);
+        assert!(e < 1e-9);
+    }
+}
+
+#[test]
+fn resample_poly_matches_scipy() {
+    // Oracle: scipy.signal.resample_poly(x, up, down) (Kaiser beta=5, padtype='constant').
+    use exg_signal::filter::{PolyPad, rational_factors, resample_poly};
+    let fx = fixture("resample.json");
+    let x = floats(&fx["x"]);
+    for case in fx["resample_poly"].as_array().unwrap() {
+        let (fi, fo) = (case["fs_in"].as_f64().unwrap(), case["fs_out"].as_f64().unwrap());
+        let (up, down) = rational_factors(hz(fi), hz(fo));
+        assert_eq!(up as u64, case["up"].as_u64().unwrap());
+        assert_eq!(down as u64, case["down"].as_u64().unwrap());
+        let y = resample_poly(&x, up, down, PolyPad::Zero).unwrap();
+        let e = max_abs_diff(&y, &floats(&case["y"]));
+        eprintln!("resample_poly {fi} -> {fo} ({up}/{down}): max abs err {e:e}");
+        assert!(e < 1e-9);
+    }
+    let s = &fx["resample_poly_small"];
+    let y = resample_poly(&floats(&s["x"]), 125, 16, PolyPad::Zero).unwrap();
+    let e = max_abs_diff(&y, &floats(&s["y"]));
+    eprintln!("resample_poly 128 -> 1000 (40 samples): max abs err {e:e}");
+    assert!(e < 1e-9);
+}
+
+#[test]
+fn resample_fft_matches_scipy() {
+    // Oracle: scipy.signal.resample(x, num) (no window).
+    use exg_signal::filter::resample_fft;
+    let fx = fixture("resample.json");
+    let x = floats(&fx["x"]);
+    let mut cases: Vec<(Vec<f64>, &Value)> = fx["resample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (x.clone(), c))
+        .collect();
+    cases.push((floats(&fx["resample_odd"]["x"]), &fx["resample_odd"]));
+    for (input, case) in cases {
+        let num = case["num"].as_u64().unwrap() as usize;
+        let e = max_abs_diff(&resample_fft(&input, num).unwrap(), &floats(&case["y"]));
+        eprintln!("resample {} -> {num}: max abs err {e:e}", input.len());
+        assert!(e < 1e-9);
+    }
+}
+
+#[test]
+fn median_baseline_and_scaling_match_scipy() {
+    // Oracles: scipy.ndimage.median_filter(mode='reflect') twice; scipy.stats.zscore;
+    // (x - median) / IQR with np.percentile; scipy.stats.median_abs_deviation(scale='normal').
+    use exg_signal::filter::{Spread, median_baseline, odd_window, robust_scale, zscore};
+    let fx = fixture("resample.json");
+    let mb = &fx["median_baseline"];
+    let n = mb["n"].as_u64().unwrap() as usize;
+    let x = &floats(&fx["x"])[..n];
+    let fs = hz(mb["fs"].as_f64().unwrap());
+    assert_eq!(odd_window(0.2, fs) as u64, mb["k1"].as_u64().unwrap());
+    assert_eq!(odd_window(0.6, fs) as u64, mb["k2"].as_u64().unwrap());
+    let base = median_baseline(x, fs, 0.2, 0.6).unwrap();
+    assert_eq!(base, floats(&mb["baseline"]), "medians are exact order statistics");
+    let e_z = max_abs_diff(&zscore(x).unwrap(), &floats(&fx["zscore"]));
+    let e_r = max_abs_diff(&robust_scale(x, Spread::Iqr).unwrap(), &floats(&fx["robust"]));
+    let e_m = max_abs_diff(&robust_scale(x, Spread::Mad).unwrap(), &floats(&fx["mad"]));
+    eprintln!("zscore {e_z:e}, robust IQR {e_r:e}, robust MAD {e_m:e}");
+    assert!(e_z < 1e-12 && e_r < 1e-12 && e_m < 1e-12);
+}
+
+#[test]
+fn resample_poly_mean_padding_matches_scipy() {
+    // Oracle: scipy.signal.resample_poly(x + 3, 25, 18, padtype='mean').
+    use exg_signal::filter::{PolyPad, resample_poly};
+    let fx = fixture("resample.json");
+    let x: Vec<f64> = floats(&fx["x"]).iter().map(|v| v + 3.0).collect();
+    let y = resample_poly(&x, 25, 18, PolyPad::Mean).unwrap();
+    let e = max_abs_diff(&y, &floats(&fx["resample_poly_mean_offset3"]["y"]));
+    eprintln!("resample_poly padtype=mean: max abs err {e:e}");
+    assert!(e < 1e-9);
+}

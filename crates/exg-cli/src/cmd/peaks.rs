@@ -1,10 +1,58 @@
-//! `exg peaks` (being implemented).
+//! `exg peaks PATH [--channel N] [--detector NAME] [--fs HZ]`: R-peaks of one channel as JSON.
+//!
+//! ```text
+//! $ exg peaks ../shared/data/mitdb/100.hea
+//! {"fs":360.0,"peaks":[77,370,662,...],"polarity":"positive","detector":"pantompkins","channel":0,"lead":"MLII","delay_s":2.52}
+//! ```
+//!
+//! Peaks are 0-based sample indices of the input record. An empty list means no beat was found
+//! (flat or beat-free signal). A channel holding invalid (NaN) samples, a record shorter than 1 s
+//! or a rate outside 50–20 000 Hz is an error (exit code 1) with the reason.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+use exg_data::format::{self, OpenOptions};
+use exg_signal::Hz;
+use exg_signal::rpeaks::{DETECTOR_NAMES, by_name};
+use serde_json::json;
 
 /// Command-line arguments.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The file: WFDB record/header, CinC `.mat`, EDF, WAV, CSV.
+    pub path: PathBuf,
+    /// Channel index (0-based).
+    #[arg(long, default_value_t = 0)]
+    pub channel: usize,
+    /// Detector: pantompkins (default), hamilton, neurokit, consensus.
+    #[arg(long, default_value = "pantompkins")]
+    pub detector: String,
+    /// Sampling rate in Hz, for formats that do not store one (CSV, bare MAT v4).
+    #[arg(long, value_name = "HZ")]
+    pub fs: Option<f64>,
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`peaks` is not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let detector = by_name(&args.detector)
+        .ok_or_else(|| anyhow!("unknown detector `{}` (known: {})", args.detector, DETECTOR_NAMES.join(", ")))?;
+    let fs = args.fs.map(Hz::new).transpose().context("--fs must be a positive number of hertz")?;
+    let options = OpenOptions { fs, wfdb_annotations: None, ..OpenOptions::default() };
+    let record = format::open_with(&args.path, &options)?;
+    let ecg = record
+        .ecg(args.channel)
+        .with_context(|| format!("channel {} of {}", args.channel, args.path.display()))?;
+    let d = detector.detect(&ecg).with_context(|| format!("detecting R-peaks in {}", args.path.display()))?;
+    let out = json!({
+        "fs": ecg.fs().get(),
+        "peaks": d.peaks.indices(),
+        "polarity": d.polarity,
+        "detector": detector.name(),
+        "channel": args.channel,
+        "lead": ecg.lead(),
+        "delay_s": d.delay_s,
+    });
+    println!("{}", serde_json::to_string(&out)?);
+    Ok(())
 }

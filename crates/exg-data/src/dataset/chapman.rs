@@ -330,13 +330,17 @@ impl Waveforms {
 /// millivolts. Fails unless the file has exactly 12 columns.
 pub fn read_ecg_csv(path: impl AsRef<Path>, layout: Waveforms) -> Result<Record> {
     let path = path.as_ref();
-    let options = match layout {
-        Waveforms::Denoised => CsvOptions::named(&LEADS, "uV"),
-        // The raw files' header names the leads; we still impose our spelling of them.
-        Waveforms::Raw => CsvOptions {
-            header: HeaderRow::Present,
-            ..CsvOptions::named(&LEADS, "uV")
+    // Names are imposed after the column count is checked, so a file with the wrong number of
+    // columns is reported as a malformed Chapman file (the raw files' header row is skipped;
+    // we use our spelling of the lead names either way).
+    let options = CsvOptions {
+        header: match layout {
+            Waveforms::Denoised => HeaderRow::Absent,
+            Waveforms::Raw => HeaderRow::Present,
         },
+        names: None,
+        units: "uV".into(),
+        delimiter: Some(','),
     };
     let mut rec = read_csv(path, Hz::new(FS_HZ)?, &options)?;
     if rec.channels.len() != LEADS.len() {
@@ -345,6 +349,9 @@ pub fn read_ecg_csv(path: impl AsRef<Path>, layout: Waveforms) -> Result<Record>
             format: "Chapman CSV",
             detail: format!("{} columns, expected 12 leads", rec.channels.len()),
         });
+    }
+    for (ch, name) in rec.channels.iter_mut().zip(LEADS) {
+        ch.name = name.to_owned();
     }
     for ch in &mut rec.channels {
         ch.samples.iter_mut().for_each(|v| *v *= 1e-3);

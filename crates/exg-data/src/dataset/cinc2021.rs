@@ -6,7 +6,7 @@
 //! its `metadata.labels` hold the `Dx` codes. Only rhythm codes decide the class; all other
 //! codes (PAC, T-wave abnormality, bundle branch blocks...) are findings that do not change
 //! the rhythm group. [`rhythms_of`] keeps the codes it does not know apart rather than
-//! failing, and [`assign`](crate::dataset::assign) reports records with no rhythm code or
+//! failing, and [`assign`] reports records with no rhythm code or
 //! with rhythms in two classes.
 //!
 //! ```

@@ -30,7 +30,7 @@ pub mod wav;
 pub mod wfdb;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use exg_signal::Hz;
 
@@ -96,7 +96,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<Record> {
 /// Opens any supported file.
 ///
 /// WFDB records may be named by their header, a signal file (`.dat`, or a `.mat` with a
-/// `.hea` beside it) or the record path without extension; their `.atr` annotations are
+/// `.hea` beside it), their `.atr` or the record path without extension; their `.atr` annotations are
 /// loaded when present. CSV and bare MAT v4 files need [`OpenOptions::fs`] and fail with
 /// [`Error::MissingSamplingRate`] without it.
 pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Record> {
@@ -112,8 +112,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Record
             let mut rec = wfdb::read_record(path)?;
             if let Some(ext) = &options.wfdb_annotations {
                 let header = wfdb::header_path(path);
-                let ann = with_extension(&header, ext);
-                if ann.is_file() {
+                if header.with_extension(ext).is_file() {
                     rec.annotations = wfdb::read_annotations(&header, ext)?;
                 }
             }
@@ -124,10 +123,6 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Record
         Format::Wav => wav::read_wav(path),
         Format::Csv => csv::read_csv(path, need_fs("CSV")?, &options.csv),
     }
-}
-
-fn with_extension(path: &Path, ext: &str) -> PathBuf {
-    path.with_extension(ext)
 }
 
 /// Detects the format of `path` from its extension, a WFDB header beside it, or its first
@@ -141,7 +136,7 @@ pub fn detect(path: &Path) -> Result<Format> {
     let sibling_header = || wfdb::header_path(path).is_file();
     match ext.as_deref() {
         Some("hea") => return Ok(Format::Wfdb),
-        Some("dat") if sibling_header() => return Ok(Format::Wfdb),
+        Some("dat" | "atr") if sibling_header() => return Ok(Format::Wfdb),
         Some("mat") => {
             return Ok(if sibling_header() {
                 Format::Wfdb

@@ -9,6 +9,7 @@
 use std::sync::{Arc, OnceLock};
 
 use candle::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
+use candle::backend::BackendStorage;
 use rayon::prelude::*;
 
 use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};

@@ -16,6 +16,7 @@
 //! the thread count); each GEMM is single-threaded.
 
 use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
+use candle::backend::BackendStorage;
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};

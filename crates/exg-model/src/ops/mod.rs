@@ -18,13 +18,13 @@ mod conv1d;
 mod gemm;
 mod pool;
 
-pub use batch_norm::{BatchNormStats, batch_norm};
+pub use batch_norm::{BatchNormStats, Normalize, batch_norm};
 pub use conv1d::{Conv1dGeometry, conv1d};
 pub use pool::max_pool1d;
 
 use std::borrow::Cow;
 
-use candle::{CpuStorage, DType, Layout, Storage, Tensor, WithDType};
+use candle::{CpuStorage, Layout, Storage, Tensor, WithDType};
 
 /// The float types the kernels are written for.
 pub(crate) trait Float: WithDType {
@@ -48,8 +48,29 @@ pub(crate) fn cpu_slice<'a, T: Float>(s: &'a CpuStorage, l: &Layout) -> candle::
     let data = s.as_slice::<T>()?;
     Ok(match l.contiguous_offsets() {
         Some((a, b)) => Cow::Borrowed(&data[a..b]),
-        None => Cow::Owned(l.strided_index().map(|i| data[i]).collect()),
+        None => Cow::Owned(gather(data, l)),
     })
+}
+
+/// Copies a strided view into a contiguous vector (row-major order).
+fn gather<T: Copy>(data: &[T], l: &Layout) -> Vec<T> {
+    let dims = l.dims();
+    let strides = l.stride();
+    let n: usize = dims.iter().product();
+    let mut out = Vec::with_capacity(n);
+    let mut idx = vec![0usize; dims.len()];
+    for _ in 0..n {
+        let off: usize = l.start_offset() + idx.iter().zip(strides).map(|(i, s)| i * s).sum::<usize>();
+        out.push(data[off]);
+        for d in (0..dims.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < dims[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    out
 }
 
 /// Runs `f` on the contiguous CPU data of `t` (copying only when `t` is not contiguous).
@@ -87,12 +108,4 @@ pub(crate) fn storage<T: Float>(v: Vec<T>) -> CpuStorage {
 /// True when `t` lives on the CPU (our kernels) rather than an accelerator (candle's ops).
 pub(crate) fn on_cpu(t: &Tensor) -> bool {
     t.device().is_cpu()
-}
-
-/// Checks the dtype is one the kernels support.
-pub(crate) fn check_float(dt: DType) -> candle::Result<()> {
-    match dt {
-        DType::F32 | DType::F64 => Ok(()),
-        dt => candle::bail!("exg-model kernels support f32 and f64, got {dt:?}"),
-    }
 }

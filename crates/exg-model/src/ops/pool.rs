@@ -4,6 +4,7 @@
 //! 4-D path. The gradient goes to the first maximum of each window (PyTorch's convention).
 
 use candle::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
+use candle::backend::BackendStorage;
 use rayon::prelude::*;
 
 use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};

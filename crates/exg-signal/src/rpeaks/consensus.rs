@@ -73,7 +73,8 @@ impl StreamingDetector for Consensus {
             buf: Vec::new(),
             tol,
             min_votes: self.min_votes,
-            lookahead: max_delay + tol + 2,
+            max_delay,
+            lookahead: max_delay + tol + 1,
         };
         Ok(RPeakStream::new(Box::new(engine), fs, self.refine_window_s))
     }
@@ -86,6 +87,7 @@ struct ConsensusEngine {
     buf: Vec<usize>,
     tol: usize,
     min_votes: usize,
+    max_delay: usize,
     lookahead: usize,
 }
 
@@ -98,8 +100,10 @@ impl ConsensusEngine {
     /// Decides the earliest group once no member can still add a peak to it (or at the end).
     fn decide(&mut self, now: Option<usize>, out: &mut Vec<usize>) {
         while let Some(&(first, _)) = self.peaks.front() {
+            // Members return a peak `p` while processing sample `p + delay`, so by sample
+            // `first + tol + max_delay` every member peak of this group is in.
             if let Some(n) = now
-                && first + self.tol + self.lookahead > n
+                && first + self.tol + self.max_delay > n
             {
                 break;
             }

@@ -2,10 +2,13 @@
 //!
 //! Everything here processes one sample at a time with O(1) work, so a detector's output cannot
 //! depend on how the input is chunked. The second-order sections are designed with the bilinear
-//! transform (pre-warped), which is what SciPy's `butter` does; they are kept private to the
-//! detectors because detection needs causal, low-order filters, not zero-phase ones.
+//! transform by [`crate::filter::butter`]; the detectors keep them in a small inlinable form
+//! because detection runs causal, low-order filters in its per-sample loop.
 
-use std::f64::consts::{FRAC_1_SQRT_2, PI};
+use std::f64::consts::PI;
+
+use crate::Hz;
+use crate::filter::{Band, butter};
 
 /// One second-order section in transposed direct form II.
 #[derive(Clone, Debug)]
@@ -18,26 +21,24 @@ pub(crate) struct Biquad {
 impl Biquad {
     /// 2nd-order Butterworth low-pass at `fc` Hz (clamped below Nyquist).
     pub(crate) fn lowpass(fc: f64, fs: f64) -> Self {
-        let k = (PI * clamp_fc(fc, fs) / fs).tan();
-        let q = FRAC_1_SQRT_2;
-        let norm = 1.0 / (1.0 + k / q + k * k);
-        let b0 = k * k * norm;
-        Self {
-            b: [b0, 2.0 * b0, b0],
-            a: [2.0 * (k * k - 1.0) * norm, (1.0 - k / q + k * k) * norm],
-            s: [0.0; 2],
-        }
+        Self::butter2(fc, fs, Band::Lowpass)
     }
 
     /// 2nd-order Butterworth high-pass at `fc` Hz (clamped below Nyquist).
     pub(crate) fn highpass(fc: f64, fs: f64) -> Self {
-        let k = (PI * clamp_fc(fc, fs) / fs).tan();
-        let q = FRAC_1_SQRT_2;
-        let norm = 1.0 / (1.0 + k / q + k * k);
-        Self {
-            b: [norm, -2.0 * norm, norm],
-            a: [2.0 * (k * k - 1.0) * norm, (1.0 - k / q + k * k) * norm],
-            s: [0.0; 2],
+        Self::butter2(fc, fs, Band::Highpass)
+    }
+
+    /// Designs with [`crate::filter::butter`] (SciPy's `butter(2, ..., output='sos')`) and keeps the
+    /// single section in a form whose per-sample step inlines into the detectors' loops.
+    fn butter2(fc: f64, fs: f64, band: fn(Hz) -> Band) -> Self {
+        let design = Hz::new(clamp_fc(fc, fs))
+            .and_then(|f| Hz::new(fs).and_then(|fs| butter(2, band(f), fs)));
+        match design.as_ref().map(|s| s.sections()) {
+            Ok([c]) => Self { b: [c[0] / c[3], c[1] / c[3], c[2] / c[3]], a: [c[4] / c[3], c[5] / c[3]], s: [0.0; 2] },
+            // Unreachable for validated rates (the corner is clamped below Nyquist); a
+            // pass-through keeps the function total.
+            _ => Self { b: [1.0, 0.0, 0.0], a: [0.0, 0.0], s: [0.0; 2] },
         }
     }
 
@@ -142,7 +143,8 @@ impl History {
     }
 }
 
-/// Running mean over the last `len` samples (samples before the start count as 0).
+/// Running mean over the last `len` samples (over the samples seen so far during the first `len`,
+/// so that a record's first window is not biased towards zero).
 #[derive(Clone, Debug)]
 pub(crate) struct MovingMean {
     hist: Vec<f64>,
@@ -171,6 +173,9 @@ impl MovingMean {
         self.steps += 1;
         if self.steps & 0xFFFF == 0 {
             self.sum = self.hist.iter().sum();
+        }
+        if self.steps < self.hist.len() as u64 {
+            return self.sum / self.steps as f64;
         }
         self.sum * self.inv_len
     }
@@ -223,7 +228,7 @@ mod tests {
     fn moving_mean_and_median() {
         let mut m = MovingMean::new(3);
         let out: Vec<f64> = [3.0, 3.0, 3.0, 6.0].iter().map(|&x| m.step(x)).collect();
-        assert_eq!(out, vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(out, vec![3.0, 3.0, 3.0, 4.0]);
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
     }
 }

@@ -21,7 +21,11 @@
 //! # Ok::<(), exg_signal::Error>(())
 //! ```
 
+mod nst;
+
 use serde::{Deserialize, Serialize};
+
+pub use nst::{add_noise, nst_gain};
 
 use crate::{Error, RPeaks, Result};
 

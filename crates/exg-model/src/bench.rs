@@ -1,0 +1,255 @@
+//! Benchmarks behind `exg bench train` and `exg bench infer`: a full training step and a
+//! single-record inference, on synthetic data, for any configuration.
+//!
+//! The PyTorch twin `benches/torch/exgnet.py` reads the same JSON ([`BenchConfig`]) and builds
+//! the identical network, so the two reports can be compared side by side.
+
+use std::path::Path;
+use std::time::Instant;
+
+use candle::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use serde::{Deserialize, Serialize};
+
+use crate::init::{SeededVarMap, SplitMix64};
+use crate::{Classifier, Error, ExgNet, ExgNetConfig, FeatureHead, Result};
+
+/// What to benchmark (the JSON file shared with the PyTorch twin).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchConfig {
+    /// The network.
+    pub model: ExgNetConfig,
+    /// Records per training step.
+    pub batch: usize,
+    /// AdamW learning rate.
+    pub lr: f64,
+    /// AdamW weight decay (decoupled).
+    pub weight_decay: f64,
+    /// Steps run before timing starts.
+    #[serde(default = "two")]
+    pub warmup: usize,
+    /// Include the train-only feature branch (joint head loss added to the signal loss).
+    #[serde(default)]
+    pub use_aux: bool,
+    /// Seed of the weights and the synthetic batch.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn two() -> usize {
+    2
+}
+
+impl BenchConfig {
+    /// Reads a JSON file.
+    ///
+    /// # Errors
+    /// Unreadable or invalid JSON, or an invalid model configuration.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let cfg: Self = serde_json::from_str(&text)
+            .map_err(|source| Error::Json { path: path.to_path_buf(), source })?;
+        cfg.model.validate()?;
+        if cfg.batch == 0 {
+            return Err(Error::Config("batch must be >= 1".into()));
+        }
+        if cfg.use_aux && cfg.model.aux.is_none() {
+            return Err(Error::Config("use_aux needs model.aux".into()));
+        }
+        Ok(cfg)
+    }
+}
+
+/// Timings of a benchmark run (milliseconds).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BenchReport {
+    /// Which benchmark: `train` or `infer`.
+    pub bench: String,
+    /// Mean time per step (train) or per record (infer) over the timed iterations.
+    pub ms_per_step: f64,
+    /// Fastest iteration.
+    pub ms_min: f64,
+    /// Median iteration.
+    pub ms_median: f64,
+    /// Mean forward time (including the loss for `train`).
+    pub ms_forward: f64,
+    /// Mean backward time (`train` only).
+    pub ms_backward: f64,
+    /// Mean optimiser time (`train` only).
+    pub ms_optimizer: f64,
+    /// Timed iterations.
+    pub steps: usize,
+    /// Batch size.
+    pub batch: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Trainable parameters of the signal path.
+    pub params: usize,
+    /// Trainable parameters of the feature branch (0 when not used).
+    pub aux_params: usize,
+    /// Forward FLOPs per record (conv and linear layers).
+    pub flops_per_record: u64,
+    /// Implementation.
+    pub framework: String,
+}
+
+fn run_in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<(T, usize)> {
+    match threads {
+        Some(t) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
+            Ok((pool.install(f), t))
+        }
+        None => Ok((f(), rayon::current_num_threads())),
+    }
+}
+
+fn normal_tensor(rng: &mut SplitMix64, shape: (usize, usize, usize), dev: &Device) -> Result<Tensor> {
+    let n = shape.0 * shape.1 * shape.2;
+    let v: Vec<f32> = (0..n).map(|_| rng.next_normal() as f32).collect();
+    Ok(Tensor::from_vec(v, shape, dev)?)
+}
+
+fn summarize(mut v: Vec<f64>) -> (f64, f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    v.sort_by(f64::total_cmp);
+    (mean, v[0], v[v.len() / 2])
+}
+
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+}
+
+/// Times `steps` full training steps (forward, cross-entropy, backward, AdamW) after
+/// `cfg.warmup` untimed ones, on a fixed synthetic batch.
+///
+/// `threads`: run in a pool of that many threads (default: rayon's global pool, which honours
+/// `RAYON_NUM_THREADS`).
+///
+/// # Errors
+/// Invalid configuration or a tensor error.
+pub fn train_bench(cfg: &BenchConfig, steps: usize, threads: Option<usize>) -> Result<BenchReport> {
+    let (r, t) = run_in_pool(threads, || train_bench_inner(cfg, steps))?;
+    let mut r = r?;
+    r.threads = t;
+    Ok(r)
+}
+
+fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
+    let dev = Device::Cpu;
+    let m = &cfg.model;
+    let vars = SeededVarMap::new(cfg.seed);
+    let vb = vars.var_builder(DType::F32, &dev);
+    let net = ExgNet::new(m, vb.clone())?;
+    let aux = if cfg.use_aux { Some(FeatureHead::new(m, vb)?) } else { None };
+    let mut params = net.trainable_vars();
+    if let Some(a) = &aux {
+        params.extend(a.trainable_vars());
+    }
+    let mut opt = AdamW::new(
+        params,
+        ParamsAdamW { lr: cfg.lr, weight_decay: cfg.weight_decay, ..Default::default() },
+    )?;
+    let mut rng = SplitMix64::new(cfg.seed ^ 0xda7a);
+    let xs = normal_tensor(&mut rng, (cfg.batch, 1, m.input_len), &dev)?;
+    let labels: Vec<u32> =
+        (0..cfg.batch).map(|_| (rng.next_u64() % m.n_classes as u64) as u32).collect();
+    let labels = Tensor::new(labels, &dev)?;
+    let feats = match &m.aux {
+        Some(a) => Some(normal_tensor(&mut rng, (cfg.batch, a.n_features, 1), &dev)?.squeeze(2)?),
+        None => None,
+    };
+    let (mut tot, mut fw, mut bw, mut op) = (vec![], vec![], vec![], vec![]);
+    for i in 0..cfg.warmup + steps {
+        let t0 = Instant::now();
+        let out = net.forward_all_t(&xs, true)?;
+        let mut loss = candle_nn::loss::cross_entropy(&out.logits, &labels)?;
+        if let (Some(a), Some(f)) = (&aux, &feats) {
+            let joint = a.forward(&out.embedding, f)?;
+            loss = (loss + candle_nn::loss::cross_entropy(&joint, &labels)?)?;
+        }
+        let _ = loss.to_scalar::<f32>()?;
+        let t1 = Instant::now();
+        let grads = loss.backward()?;
+        let t2 = Instant::now();
+        opt.step(&grads)?;
+        let t3 = Instant::now();
+        if i >= cfg.warmup {
+            let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+            tot.push(ms(t0, t3));
+            fw.push(ms(t0, t1));
+            bw.push(ms(t1, t2));
+            op.push(ms(t2, t3));
+        }
+    }
+    let (mean_ms, min_ms, med_ms) = summarize(tot);
+    let cost = m.cost()?;
+    Ok(BenchReport {
+        bench: "train".into(),
+        ms_per_step: mean_ms,
+        ms_min: min_ms,
+        ms_median: med_ms,
+        ms_forward: mean(&fw),
+        ms_backward: mean(&bw),
+        ms_optimizer: mean(&op),
+        steps,
+        batch: cfg.batch,
+        threads: 0,
+        params: net.num_params(),
+        aux_params: aux.as_ref().map_or(0, |a| a.num_params()),
+        flops_per_record: cost.flops,
+        framework: "exg (candle 0.11.1 + exg-model kernels)".into(),
+    })
+}
+
+/// Times inference of one record (batch 1, eval mode) `steps` times after `cfg.warmup`
+/// untimed runs.
+///
+/// # Errors
+/// Invalid configuration or a tensor error.
+pub fn infer_bench(cfg: &BenchConfig, steps: usize, threads: Option<usize>) -> Result<BenchReport> {
+    let (r, t) = run_in_pool(threads, || -> Result<BenchReport> {
+        let dev = Device::Cpu;
+        let m = &cfg.model;
+        let vars = SeededVarMap::new(cfg.seed);
+        let net = ExgNet::new(m, vars.var_builder(DType::F32, &dev))?;
+        let mut rng = SplitMix64::new(cfg.seed ^ 0xda7a);
+        let x = normal_tensor(&mut rng, (1, 1, m.input_len), &dev)?;
+        let mut tot = vec![];
+        for i in 0..cfg.warmup + steps {
+            let t0 = Instant::now();
+            let logits = candle::ModuleT::forward_t(&net, &x, false)?;
+            let _ = logits.to_vec2::<f32>()?;
+            if i >= cfg.warmup {
+                tot.push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let (mean_ms, min_ms, med_ms) = summarize(tot);
+        Ok(BenchReport {
+            bench: "infer".into(),
+            ms_per_step: mean_ms,
+            ms_min: min_ms,
+            ms_median: med_ms,
+            ms_forward: mean_ms,
+            ms_backward: 0.0,
+            ms_optimizer: 0.0,
+            steps,
+            batch: 1,
+            threads: 0,
+            params: net.num_params(),
+            aux_params: 0,
+            flops_per_record: m.cost()?.flops,
+            framework: "exg (candle 0.11.1 + exg-model kernels)".into(),
+        })
+    })?;
+    let mut r = r?;
+    r.threads = t;
+    Ok(r)
+}

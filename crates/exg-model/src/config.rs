@@ -1,0 +1,257 @@
+//! Network configuration (serde, JSON), the shipped presets, and cost accounting.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// One multiresolution block of the trunk.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockConfig {
+    /// Output channels `W` of the block (the three cascaded convs split it ~1/6, 1/3, 1/2).
+    pub width: usize,
+    /// Kernel length of the three cascaded convolutions (16 in the reference notebook).
+    pub kernel: usize,
+    /// Dilation of the cascaded convolutions.
+    #[serde(default = "one")]
+    pub dilation: usize,
+    /// Non-overlapping max-pool factor applied after the block (1 = no pooling).
+    #[serde(default = "one")]
+    pub pool: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// The train-only feature branch: MLP from the quantitative features to an embedding, then a
+/// joint head on `[signal embedding ‖ feature embedding]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuxConfig {
+    /// Number of input features (17 HRV time-domain features in the released data).
+    pub n_features: usize,
+    /// Widths of the MLP's layers (each Linear + ReLU); the last one is the feature embedding
+    /// (128 in the reference notebook).
+    pub hidden: Vec<usize>,
+}
+
+impl Default for AuxConfig {
+    fn default() -> Self {
+        Self { n_features: 17, hidden: vec![64, 128] }
+    }
+}
+
+/// The whole network.
+///
+/// # Examples
+/// ```
+/// let cfg = exg_model::ExgNetConfig::paper();
+/// assert_eq!(cfg.input_len, 5000);
+/// let json = serde_json::to_string(&cfg).unwrap();
+/// let back: exg_model::ExgNetConfig = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back, cfg);
+/// assert_eq!(cfg.activation_len().unwrap(), 625);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExgNetConfig {
+    /// Sampling rate the model expects, in Hz (the data pipeline resamples to it).
+    pub sample_rate_hz: f64,
+    /// Input length in samples (one lead).
+    pub input_len: usize,
+    /// Number of classes of the deployed head.
+    pub n_classes: usize,
+    /// The trunk, in order.
+    pub blocks: Vec<BlockConfig>,
+    /// Channel split of the three cascaded convs (fractions of `width`; the last conv gets the
+    /// remainder). MultiResUNet: 1/6, 1/3, 1/2.
+    #[serde(default = "default_split")]
+    pub split: [f64; 2],
+    /// Batch-norm epsilon.
+    #[serde(default = "default_eps")]
+    pub bn_eps: f64,
+    /// Batch-norm running-statistics momentum (PyTorch convention: weight of the new batch).
+    #[serde(default = "default_momentum")]
+    pub bn_momentum: f64,
+    /// The train-only feature branch (`None`: no branch).
+    #[serde(default)]
+    pub aux: Option<AuxConfig>,
+}
+
+fn default_split() -> [f64; 2] {
+    [1.0 / 6.0, 1.0 / 3.0]
+}
+fn default_eps() -> f64 {
+    1e-5
+}
+fn default_momentum() -> f64 {
+    0.1
+}
+
+/// Parameter and FLOP counts of a configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cost {
+    /// Parameters of the deployable signal path (`net.*`), trainable ones only.
+    pub params: usize,
+    /// Parameters of the train-only branch (`aux.*`).
+    pub aux_params: usize,
+    /// Batch-norm running statistics (saved, not trained).
+    pub buffers: usize,
+    /// Forward FLOPs for one record through the signal path (multiply-add = 2 FLOPs; conv and
+    /// linear layers only, elementwise ops excluded).
+    pub flops: u64,
+}
+
+impl ExgNetConfig {
+    /// The `paper` preset: 500 Hz, 10 s, 5 classes; four 32-channel multiresolution blocks with
+    /// kernel 16 (the reference notebook's 32-channel trunk) and max-pool 2 after the first three,
+    /// so the Grad-CAM map has `T' = 625` samples (16 ms each). With the feature branch 17 → 64 →
+    /// 128. See `docs/model.md` for what is from the paper and what is inferred.
+    pub fn paper() -> Self {
+        let b = |pool| BlockConfig { width: 32, kernel: 16, dilation: 1, pool };
+        Self {
+            sample_rate_hz: 500.0,
+            input_len: 5000,
+            n_classes: 5,
+            blocks: vec![b(2), b(2), b(2), b(1)],
+            split: default_split(),
+            bn_eps: default_eps(),
+            bn_momentum: default_momentum(),
+            aux: Some(AuxConfig::default()),
+        }
+    }
+
+    /// The `edge` preset: three 16-channel blocks, kernel 16, pooling 4 after the first two
+    /// (`T' = 312`); about 6x fewer FLOPs than `paper`.
+    pub fn edge() -> Self {
+        let b = |pool| BlockConfig { width: 16, kernel: 16, dilation: 1, pool };
+        Self { blocks: vec![b(4), b(4), b(1)], ..Self::paper() }
+    }
+
+    /// A tiny network for tests (short input, 2 blocks of 6 channels, kernel 5).
+    pub fn tiny() -> Self {
+        Self {
+            sample_rate_hz: 100.0,
+            input_len: 40,
+            n_classes: 3,
+            blocks: vec![
+                BlockConfig { width: 6, kernel: 5, dilation: 1, pool: 2 },
+                BlockConfig { width: 6, kernel: 3, dilation: 2, pool: 1 },
+            ],
+            split: default_split(),
+            bn_eps: 1e-5,
+            bn_momentum: 0.1,
+            aux: Some(AuxConfig { n_features: 4, hidden: vec![5] }),
+        }
+    }
+
+    /// A preset by name: `paper`, `edge` or `tiny`.
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "paper" => Some(Self::paper()),
+            "edge" => Some(Self::edge()),
+            "tiny" => Some(Self::tiny()),
+            _ => None,
+        }
+    }
+
+    /// Checks the configuration is buildable: positive sizes, widths of at least 3 channels,
+    /// and an input long enough for every block.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: String| Err(Error::Config(m));
+        if !(self.sample_rate_hz.is_finite() && self.sample_rate_hz > 0.0) {
+            return bad(format!("sample_rate_hz must be > 0, got {}", self.sample_rate_hz));
+        }
+        if self.n_classes < 2 {
+            return bad(format!("n_classes must be >= 2, got {}", self.n_classes));
+        }
+        if self.blocks.is_empty() {
+            return bad("at least one block is required".into());
+        }
+        let [a, b] = self.split;
+        if !(a > 0.0 && b > 0.0 && a + b < 1.0) {
+            return bad(format!("split {:?} must be positive and sum below 1", self.split));
+        }
+        if !(self.bn_eps > 0.0 && (0.0..=1.0).contains(&self.bn_momentum)) {
+            return bad("bn_eps must be > 0 and bn_momentum in [0, 1]".into());
+        }
+        for (i, blk) in self.blocks.iter().enumerate() {
+            if blk.kernel == 0 || blk.dilation == 0 || blk.pool == 0 {
+                return bad(format!("block {i}: kernel, dilation and pool must be >= 1"));
+            }
+            let w = self.widths(blk.width);
+            if w.contains(&0) {
+                return bad(format!("block {i}: width {} too small to split in three", blk.width));
+            }
+        }
+        if let Some(aux) = &self.aux
+            && (aux.n_features == 0 || aux.hidden.is_empty() || aux.hidden.contains(&0))
+        {
+            return bad("aux: n_features and hidden widths must be >= 1".into());
+        }
+        self.activation_len().map(|_| ())
+    }
+
+    /// Widths of the three cascaded convolutions of a block of `width` channels.
+    pub fn widths(&self, width: usize) -> [usize; 3] {
+        let a = (width as f64 * self.split[0]).round() as usize;
+        let b = (width as f64 * self.split[1]).round() as usize;
+        [a, b, width.saturating_sub(a + b)]
+    }
+
+    /// Channels `C` of the activation map (= embedding size).
+    pub fn embed_dim(&self) -> usize {
+        self.blocks.last().map_or(0, |b| b.width)
+    }
+
+    /// Length `T'` of the activation map (the Grad-CAM resolution).
+    pub fn activation_len(&self) -> Result<usize, Error> {
+        let mut len = self.input_len;
+        for (i, b) in self.blocks.iter().enumerate() {
+            if len == 0 || len < b.pool {
+                return Err(Error::Config(format!(
+                    "input_len {} too short: block {i} gets {len} samples",
+                    self.input_len
+                )));
+            }
+            len /= b.pool;
+        }
+        Ok(len)
+    }
+
+    /// Parameter count and forward FLOPs per record.
+    pub fn cost(&self) -> Result<Cost, Error> {
+        self.validate()?;
+        let (mut params, mut buffers, mut flops) = (0usize, 0usize, 0u64);
+        let mut cin = 1;
+        let mut len = self.input_len;
+        for b in &self.blocks {
+            let w = self.widths(b.width);
+            let mut c = cin;
+            for wi in w {
+                params += c * wi * b.kernel + 2 * wi;
+                buffers += 2 * wi;
+                flops += 2 * (c * wi * b.kernel * len) as u64;
+                c = wi;
+            }
+            params += cin * b.width + 2 * b.width; // 1x1 shortcut + its batch norm
+            buffers += 2 * b.width;
+            flops += 2 * (cin * b.width * len) as u64;
+            cin = b.width;
+            len /= b.pool;
+        }
+        params += cin * self.n_classes + self.n_classes;
+        flops += 2 * (cin * self.n_classes) as u64;
+        let aux_params = self.aux.as_ref().map_or(0, |a| {
+            let mut p = 0;
+            let mut i = a.n_features;
+            for &h in &a.hidden {
+                p += i * h + h;
+                i = h;
+            }
+            p + (cin + i) * self.n_classes + self.n_classes
+        });
+        Ok(Cost { params, aux_params, buffers, flops })
+    }
+}

@@ -1,0 +1,241 @@
+//! Layers: convolution + batch norm, the multiresolution block, linear.
+//!
+//! Each layer records the tensors it owns (name, tensor) in a [`Registry`] while it is built, so
+//! the model can list, save and optimise its own parameters without reaching into a `VarMap`.
+
+use candle::{DType, Tensor, Var};
+use candle_nn::{Init, VarBuilder};
+
+use crate::ops::{self, Conv1dGeometry, Normalize};
+
+/// Names and tensors a model owns, in construction order.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    /// Trainable parameters.
+    pub params: Vec<(String, Tensor)>,
+    /// Batch-norm running statistics (saved, never trained).
+    pub buffers: Vec<(String, Tensor)>,
+}
+
+fn full(vb: &VarBuilder, name: &str) -> String {
+    let p = vb.prefix();
+    if p.is_empty() { name.to_string() } else { format!("{p}.{name}") }
+}
+
+fn param(
+    vb: &VarBuilder,
+    reg: &mut Registry,
+    shape: &[usize],
+    name: &str,
+    init: Init,
+) -> candle::Result<Tensor> {
+    let t = vb.get_with_hints(shape, name, init)?;
+    reg.params.push((full(vb, name), t.clone()));
+    Ok(t)
+}
+
+/// PyTorch's default init for conv and linear weights and biases (Kaiming-uniform, a = sqrt(5)):
+/// `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`.
+fn torch_uniform(fan_in: usize) -> Init {
+    let b = 1.0 / (fan_in.max(1) as f64).sqrt();
+    Init::Uniform { lo: -b, up: b }
+}
+
+/// Batch normalisation over `(batch, time)`, with running statistics for inference.
+#[derive(Clone, Debug)]
+pub struct BatchNorm1d {
+    gamma: Tensor,
+    beta: Tensor,
+    running_mean: Var,
+    running_var: Var,
+    eps: f64,
+    momentum: f64,
+}
+
+impl BatchNorm1d {
+    /// `weight`, `bias`, `running_mean`, `running_var` under `vb` (PyTorch names).
+    pub fn new(
+        c: usize,
+        eps: f64,
+        momentum: f64,
+        vb: VarBuilder,
+        reg: &mut Registry,
+    ) -> candle::Result<Self> {
+        let gamma = param(&vb, reg, &[c], "weight", Init::Const(1.0))?;
+        let beta = param(&vb, reg, &[c], "bias", Init::Const(0.0))?;
+        let rm = Var::from_tensor(&vb.get_with_hints(c, "running_mean", Init::Const(0.0))?)?;
+        let rv = Var::from_tensor(&vb.get_with_hints(c, "running_var", Init::Const(1.0))?)?;
+        reg.buffers.push((full(&vb, "running_mean"), rm.as_tensor().clone()));
+        reg.buffers.push((full(&vb, "running_var"), rv.as_tensor().clone()));
+        Ok(Self { gamma, beta, running_mean: rm, running_var: rv, eps, momentum })
+    }
+
+    /// `act(bn(x) [+ residual])`; in training mode normalises with the batch statistics and
+    /// updates the running ones (PyTorch: unbiased variance, `momentum` weight on the new batch).
+    ///
+    /// # Shapes
+    /// `(B, C, L)` → `(B, C, L)`.
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        residual: Option<&Tensor>,
+        relu: bool,
+        train: bool,
+    ) -> candle::Result<Tensor> {
+        if train {
+            let (y, stats) =
+                ops::batch_norm(x, &self.gamma, &self.beta, residual, relu, self.eps, Normalize::Batch)?;
+            if let Some(s) = stats {
+                let m = self.momentum;
+                let n = s.count as f64;
+                let old_m = self.running_mean.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
+                let old_v = self.running_var.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
+                let new_m: Vec<f64> =
+                    old_m.iter().zip(&s.mean).map(|(o, b)| (1.0 - m) * o + m * b).collect();
+                let new_v: Vec<f64> = old_v
+                    .iter()
+                    .zip(&s.var)
+                    .map(|(o, b)| (1.0 - m) * o + m * b * n / (n - 1.0))
+                    .collect();
+                let dt = self.running_mean.dtype();
+                let dev = x.device();
+                self.running_mean.set(&Tensor::from_vec(new_m, s.mean.len(), dev)?.to_dtype(dt)?)?;
+                self.running_var.set(&Tensor::from_vec(new_v, s.mean.len(), dev)?.to_dtype(dt)?)?;
+            }
+            Ok(y)
+        } else {
+            let mean = self.running_mean.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
+            let var = self.running_var.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
+            let norm = Normalize::Running { mean: &mean, var: &var };
+            Ok(ops::batch_norm(x, &self.gamma, &self.beta, residual, relu, self.eps, norm)?.0)
+        }
+    }
+}
+
+/// Convolution without bias, followed by batch norm (+ residual) (+ ReLU).
+#[derive(Clone, Debug)]
+pub struct ConvBn {
+    weight: Tensor,
+    geometry: Conv1dGeometry,
+    bn: BatchNorm1d,
+}
+
+impl ConvBn {
+    /// Conv weight at `<vb>.conv.weight`, batch norm at `<vb>.bn.*`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cin: usize,
+        cout: usize,
+        kernel: usize,
+        geometry: Conv1dGeometry,
+        eps: f64,
+        momentum: f64,
+        vb: VarBuilder,
+        reg: &mut Registry,
+    ) -> candle::Result<Self> {
+        let weight =
+            param(&vb.pp("conv"), reg, &[cout, cin, kernel], "weight", torch_uniform(cin * kernel))?;
+        let bn = BatchNorm1d::new(cout, eps, momentum, vb.pp("bn"), reg)?;
+        Ok(Self { weight, geometry, bn })
+    }
+
+    /// `act(bn(conv(x)) [+ residual])`.
+    ///
+    /// # Shapes
+    /// `(B, C_in, L)` → `(B, C_out, L_out)`.
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        residual: Option<&Tensor>,
+        relu: bool,
+        train: bool,
+    ) -> candle::Result<Tensor> {
+        let y = ops::conv1d(x, &self.weight, self.geometry)?;
+        self.bn.forward(&y, residual, relu, train)
+    }
+}
+
+/// The multiresolution block (MultiResUNet's MultiRes block in 1-D): three cascaded
+/// `conv → BN → ReLU` of widths ~W/6, W/3, W/2 with "same" padding, concatenated to `W`
+/// channels, plus a `1x1 conv → BN` shortcut, summed and passed through ReLU; then max pooling.
+///
+/// Receptive field of the three outputs with kernel `k`, dilation `d`: `d(k-1)+1`,
+/// `2d(k-1)+1`, `3d(k-1)+1` samples (16, 31, 46 at k = 16: 32, 62, 92 ms at 500 Hz).
+#[derive(Clone, Debug)]
+pub struct MultiResBlock {
+    convs: [ConvBn; 3],
+    shortcut: ConvBn,
+    pool: usize,
+}
+
+impl MultiResBlock {
+    /// A block from `cin` channels to `widths.iter().sum()` channels.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cin: usize,
+        widths: [usize; 3],
+        kernel: usize,
+        dilation: usize,
+        pool: usize,
+        eps: f64,
+        momentum: f64,
+        vb: VarBuilder,
+        reg: &mut Registry,
+    ) -> candle::Result<Self> {
+        let g = Conv1dGeometry::same(kernel, dilation);
+        let a = ConvBn::new(cin, widths[0], kernel, g, eps, momentum, vb.pp("a"), reg)?;
+        let b = ConvBn::new(widths[0], widths[1], kernel, g, eps, momentum, vb.pp("b"), reg)?;
+        let c = ConvBn::new(widths[1], widths[2], kernel, g, eps, momentum, vb.pp("c"), reg)?;
+        let width = widths.iter().sum();
+        let shortcut = ConvBn::new(
+            cin,
+            width,
+            1,
+            Conv1dGeometry::valid(1, 1),
+            eps,
+            momentum,
+            vb.pp("shortcut"),
+            reg,
+        )?;
+        Ok(Self { convs: [a, b, c], shortcut, pool })
+    }
+
+    /// # Shapes
+    /// `(B, C_in, L)` → `(B, W, L / pool)`.
+    pub fn forward(&self, x: &Tensor, train: bool) -> candle::Result<Tensor> {
+        let ya = self.convs[0].forward(x, None, true, train)?;
+        let yb = self.convs[1].forward(&ya, None, true, train)?;
+        let yc = self.convs[2].forward(&yb, None, true, train)?;
+        let cat = Tensor::cat(&[&ya, &yb, &yc], 1)?;
+        let y = self.shortcut.forward(x, Some(&cat), true, train)?;
+        ops::max_pool1d(&y, self.pool)
+    }
+}
+
+/// Fully connected layer `y = x W^T + b` on 2-D input (made contiguous first: candle 0.11.1's
+/// batched matmul is wrong on some transposed layouts).
+#[derive(Clone, Debug)]
+pub struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Linear {
+    /// `weight (out, in)` and `bias (out)` under `vb`, PyTorch's default init.
+    pub fn new(din: usize, dout: usize, vb: VarBuilder, reg: &mut Registry) -> candle::Result<Self> {
+        let weight = param(&vb, reg, &[dout, din], "weight", torch_uniform(din))?;
+        let bias = param(&vb, reg, &[dout], "bias", torch_uniform(din))?;
+        Ok(Self { weight, bias })
+    }
+
+    /// The weight matrix `(out, in)` (Grad-CAM's channel weights for a GAP + linear head).
+    pub fn weight(&self) -> &Tensor {
+        &self.weight
+    }
+
+    /// # Shapes
+    /// `(B, in)` → `(B, out)`.
+    pub fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
+        x.contiguous()?.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
+    }
+}

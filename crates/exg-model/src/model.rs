@@ -1,0 +1,289 @@
+//! The EXGnet classifier ([`ExgNet`]), its train-only feature head ([`FeatureHead`]), the
+//! [`Classifier`] seam and persistence.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle::{D, DType, Device, Tensor, Var};
+use candle_nn::VarBuilder;
+
+use crate::config::ExgNetConfig;
+use crate::layers::{Linear, MultiResBlock, Registry};
+use crate::{Error, Result};
+
+/// Everything one forward pass exposes. The tensors stay in the autograd graph.
+#[derive(Clone, Debug)]
+pub struct Forward {
+    /// `(B, C, T')`: the feature map Grad-CAM reads (output of the last block).
+    pub activations: Tensor,
+    /// `(B, C)`: global average of `activations` (input to the heads).
+    pub embedding: Tensor,
+    /// `(B, K)`: the deployed signal head.
+    pub logits: Tensor,
+}
+
+/// A single-lead classifier with a visible trunk/head split.
+///
+/// candle's backward keeps gradients of variables only, so Grad-CAM needs the head as a separate
+/// function of the activations (it can be re-run on a detached leaf copy of them).
+pub trait Classifier: candle::ModuleT + Send + Sync {
+    /// Number of classes `K`.
+    fn num_classes(&self) -> usize;
+    /// Embedding size `D` (= channels `C` of the activation map).
+    fn embed_dim(&self) -> usize;
+    /// Trunk.
+    ///
+    /// # Shapes
+    /// `xs (B, 1, T)` → activations `(B, C, T')`.
+    fn activations_t(&self, xs: &Tensor, train: bool) -> candle::Result<Tensor>;
+    /// Head; depends on the input only through `a`.
+    ///
+    /// # Shapes
+    /// `a (B, C, T')` → `(embedding (B, D), logits (B, K))`.
+    fn head_t(&self, a: &Tensor, train: bool) -> candle::Result<(Tensor, Tensor)>;
+    /// Trunk then head, returned together.
+    fn forward_all_t(&self, xs: &Tensor, train: bool) -> candle::Result<Forward> {
+        let activations = self.activations_t(xs, train)?;
+        let (embedding, logits) = self.head_t(&activations, train)?;
+        Ok(Forward { activations, embedding, logits })
+    }
+}
+
+/// The deployable EXGnet: a trunk of multiresolution blocks, global average pooling and one
+/// linear layer. Parameters live under `net.*`.
+///
+/// With this head the Grad-CAM channel weights for class `c` are exactly `W[c, :] / T'`.
+///
+/// # Examples
+/// ```
+/// # fn main() -> exg_model::Result<()> {
+/// use candle::{DType, Device, Tensor};
+/// use exg_model::{Classifier, ExgNet, ExgNetConfig, init::SeededVarMap};
+/// let cfg = ExgNetConfig::tiny();
+/// let vars = SeededVarMap::new(1);
+/// let net = ExgNet::new(&cfg, vars.var_builder(DType::F32, &Device::Cpu))?;
+/// let x = Tensor::zeros((2, 1, cfg.input_len), DType::F32, &Device::Cpu)?;
+/// let out = net.forward_all_t(&x, false)?;
+/// assert_eq!(out.logits.dims(), &[2, cfg.n_classes]);
+/// assert_eq!(out.activations.dims(), &[2, cfg.embed_dim(), cfg.activation_len()?]);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ExgNet {
+    cfg: ExgNetConfig,
+    blocks: Vec<MultiResBlock>,
+    head: Linear,
+    reg: Registry,
+}
+
+impl ExgNet {
+    /// Builds the network from `vb` (root; the network adds the `net` prefix).
+    ///
+    /// # Errors
+    /// An invalid configuration, or tensors of the wrong shape in `vb`.
+    pub fn new(cfg: &ExgNetConfig, vb: VarBuilder) -> Result<Self> {
+        cfg.validate()?;
+        let vb = vb.pp("net");
+        let mut reg = Registry::default();
+        let mut blocks = Vec::with_capacity(cfg.blocks.len());
+        let mut cin = 1;
+        for (i, b) in cfg.blocks.iter().enumerate() {
+            let widths = cfg.widths(b.width);
+            blocks.push(MultiResBlock::new(
+                cin,
+                widths,
+                b.kernel,
+                b.dilation,
+                b.pool,
+                cfg.bn_eps,
+                cfg.bn_momentum,
+                vb.pp("blocks").pp(i),
+                &mut reg,
+            )?);
+            cin = b.width;
+        }
+        let head = Linear::new(cin, cfg.n_classes, vb.pp("head"), &mut reg)?;
+        Ok(Self { cfg: cfg.clone(), blocks, head, reg })
+    }
+
+    /// Loads a deployable model saved by [`ExgNet::save`] (`net.*` tensors only; extra tensors
+    /// such as a feature branch are ignored).
+    ///
+    /// # Errors
+    /// Unreadable file, missing tensors or shapes that do not match `cfg`.
+    pub fn load(cfg: &ExgNetConfig, path: &Path, dev: &Device) -> Result<Self> {
+        let tensors = candle::safetensors::load(path, dev).map_err(|e| match e {
+            candle::Error::Io(source) => Error::Io { path: path.to_path_buf(), source },
+            e => Error::Candle(e),
+        })?;
+        let dtype = tensors.values().next().map_or(DType::F32, |t| t.dtype());
+        Self::new(cfg, VarBuilder::from_tensors(tensors, dtype, dev))
+    }
+
+    /// Saves the deployable model (`net.*` parameters and batch-norm statistics, nothing of the
+    /// train-only branch) as safetensors; written to a temporary file, then renamed.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let map: HashMap<String, Tensor> = self.named_tensors().into_iter().collect();
+        save_tensors(&map, path)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExgNetConfig {
+        &self.cfg
+    }
+
+    /// Every tensor of the model (parameters, then running statistics), by full name.
+    pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        self.reg.params.iter().chain(&self.reg.buffers).cloned().collect()
+    }
+
+    /// The trainable variables (for an optimiser). Empty for a model loaded from a file.
+    pub fn trainable_vars(&self) -> Vec<Var> {
+        vars(&self.reg)
+    }
+
+    /// Number of trainable parameters.
+    pub fn num_params(&self) -> usize {
+        self.reg.params.iter().map(|(_, t)| t.elem_count()).sum()
+    }
+
+    /// The deployed head's weight `(K, C)`.
+    pub fn head_weight(&self) -> &Tensor {
+        self.head.weight()
+    }
+
+    /// Class probabilities for a batch of records, in inference mode.
+    ///
+    /// # Shapes
+    /// `xs (B, 1, T)` → `(B, K)`.
+    pub fn predict_proba(&self, xs: &Tensor) -> Result<Tensor> {
+        self.check_input(xs)?;
+        let logits = candle::ModuleT::forward_t(self, xs, false)?;
+        Ok(candle_nn::ops::softmax(&logits, D::Minus1)?)
+    }
+
+    /// Checks `xs` is `(B, 1, input_len)` with `B >= 1`.
+    pub fn check_input(&self, xs: &Tensor) -> Result<()> {
+        match xs.dims() {
+            [b, 1, t] if *b > 0 && *t == self.cfg.input_len => Ok(()),
+            d => Err(Error::Input(format!(
+                "expected (B, 1, {}) input, got {d:?}",
+                self.cfg.input_len
+            ))),
+        }
+    }
+}
+
+fn vars(reg: &Registry) -> Vec<Var> {
+    reg.params
+        .iter()
+        .filter(|(_, t)| t.is_variable())
+        .filter_map(|(_, t)| Var::from_tensor(t).ok())
+        .collect()
+}
+
+/// Writes safetensors atomically (temporary file in the same folder, then rename).
+pub(crate) fn save_tensors(map: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
+    let tmp = path.with_extension("safetensors.tmp");
+    candle::safetensors::save(map, &tmp)?;
+    std::fs::rename(&tmp, path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
+
+impl candle::ModuleT for ExgNet {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> candle::Result<Tensor> {
+        Ok(self.forward_all_t(xs, train)?.logits)
+    }
+}
+
+impl Classifier for ExgNet {
+    fn num_classes(&self) -> usize {
+        self.cfg.n_classes
+    }
+
+    fn embed_dim(&self) -> usize {
+        self.cfg.embed_dim()
+    }
+
+    fn activations_t(&self, xs: &Tensor, train: bool) -> candle::Result<Tensor> {
+        let mut h = xs.clone();
+        for b in &self.blocks {
+            h = b.forward(&h, train)?;
+        }
+        Ok(h)
+    }
+
+    fn head_t(&self, a: &Tensor, _train: bool) -> candle::Result<(Tensor, Tensor)> {
+        let emb = a.mean(D::Minus1)?;
+        let logits = self.head.forward(&emb)?;
+        Ok((emb, logits))
+    }
+}
+
+/// The train-only joint head: an MLP embeds the quantitative features, which are concatenated
+/// with the signal embedding and classified by one linear layer. Parameters live under `aux.*`,
+/// so the deployable model never sees them.
+#[derive(Clone, Debug)]
+pub struct FeatureHead {
+    mlp: Vec<Linear>,
+    head: Linear,
+    n_features: usize,
+    reg: Registry,
+}
+
+impl FeatureHead {
+    /// Builds the branch from `cfg.aux` (root `vb`; the branch adds the `aux` prefix).
+    ///
+    /// # Errors
+    /// `cfg.aux` is `None`, or the configuration is invalid.
+    pub fn new(cfg: &ExgNetConfig, vb: VarBuilder) -> Result<Self> {
+        cfg.validate()?;
+        let aux = cfg
+            .aux
+            .as_ref()
+            .ok_or_else(|| Error::Config("the configuration has no aux branch".into()))?;
+        let vb = vb.pp("aux");
+        let mut reg = Registry::default();
+        let mut mlp = Vec::new();
+        let mut din = aux.n_features;
+        for (i, &h) in aux.hidden.iter().enumerate() {
+            mlp.push(Linear::new(din, h, vb.pp("mlp").pp(i), &mut reg)?);
+            din = h;
+        }
+        let head = Linear::new(cfg.embed_dim() + din, cfg.n_classes, vb.pp("head"), &mut reg)?;
+        Ok(Self { mlp, head, n_features: aux.n_features, reg })
+    }
+
+    /// Joint logits.
+    ///
+    /// # Shapes
+    /// `embedding (B, D)`, `features (B, F)` → `(B, K)`.
+    pub fn forward(&self, embedding: &Tensor, features: &Tensor) -> candle::Result<Tensor> {
+        let (b, f) = features.dims2()?;
+        if f != self.n_features || embedding.dim(0)? != b {
+            candle::bail!("feature head: expected ({}, {}) features, got ({b}, {f})", embedding.dim(0)?, self.n_features);
+        }
+        let mut h = features.clone();
+        for l in &self.mlp {
+            h = l.forward(&h)?.relu()?;
+        }
+        self.head.forward(&Tensor::cat(&[embedding, &h], 1)?)
+    }
+
+    /// The trainable variables.
+    pub fn trainable_vars(&self) -> Vec<Var> {
+        vars(&self.reg)
+    }
+
+    /// Number of parameters.
+    pub fn num_params(&self) -> usize {
+        self.reg.params.iter().map(|(_, t)| t.elem_count()).sum()
+    }
+
+    /// Every tensor of the branch by full name.
+    pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        self.reg.params.clone()
+    }
+}

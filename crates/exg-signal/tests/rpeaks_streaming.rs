@@ -1,0 +1,133 @@
+//! Streaming API: chunk-invariance (== batch), the constant-delay contract, NaN handling and
+//! "never panics" on arbitrary input. Oracle: the batch API itself (equality), and the
+//! documented delay contract.
+
+use exg_data::synthetic::{Rhythm, SyntheticConfig, generate};
+use exg_signal::rpeaks::{DETECTOR_NAMES, RPeakDetector, StreamingDetector, by_name};
+use exg_signal::{Ecg, Error, Hz};
+use proptest::prelude::*;
+
+fn noisy(fs: f64, seed: u64, secs: f64) -> Ecg {
+    let cfg = SyntheticConfig {
+        rhythm: Rhythm::ALL[(seed % 4) as usize],
+        seed,
+        inverted: seed % 3 == 0,
+        ectopic_fraction: 0.1,
+        baseline_wander_mv: 0.3,
+        white_noise_mv: 0.05,
+        emg_noise_mv: 0.05,
+        ..SyntheticConfig::new(Hz::new(fs).unwrap(), secs)
+    };
+    generate(&cfg).unwrap().ecg
+}
+
+fn stream_all(det: &dyn StreamingDetector, ecg: &Ecg, sizes: &[usize]) -> Vec<usize> {
+    let mut s = det.stream(ecg.fs()).unwrap();
+    let mut out = Vec::new();
+    let x = ecg.samples();
+    let (mut i, mut k) = (0, 0);
+    while i < x.len() {
+        let n = sizes[k % sizes.len()].max(1).min(x.len() - i);
+        out.extend(s.push(&x[i..i + n]).unwrap());
+        i += n;
+        k += 1;
+    }
+    out.extend(s.finish().peaks);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn streaming_equals_batch_for_any_chunking(
+        seed in 0u64..1000,
+        fs in prop::sample::select(vec![128.0, 250.0, 360.0, 500.0]),
+        sizes in prop::collection::vec(1usize..3000, 1..8),
+        which in 0usize..4,
+    ) {
+        let ecg = noisy(fs, seed, 20.0);
+        let det = by_name(DETECTOR_NAMES[which]).unwrap();
+        let batch = det.detect(&ecg).unwrap();
+        let streamed = stream_all(&det, &ecg, &sizes);
+        prop_assert_eq!(batch.peaks.indices(), &streamed[..]);
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics(
+        x in prop::collection::vec(prop_oneof![
+            8 => -1e3f64..1e3,
+            1 => Just(0.0),
+            1 => Just(f64::NAN),
+            1 => Just(f64::INFINITY),
+        ], 0..3000),
+        fs in 50.0f64..2000.0,
+        which in 0usize..4,
+        chunk in 1usize..700,
+    ) {
+        let det = by_name(DETECTOR_NAMES[which]).unwrap();
+        let fs = Hz::new(fs).unwrap();
+        if let Ok(ecg) = Ecg::new(x.clone(), fs) {
+            if let Ok(d) = det.detect(&ecg) {
+                prop_assert!(d.peaks.indices().iter().all(|&p| p < x.len()));
+            }
+        }
+        let mut s = det.stream(fs).unwrap();
+        for c in x.chunks(chunk) {
+            let seen = s.samples_seen();
+            match s.push(c) {
+                Ok(p) => prop_assert!(p.iter().all(|&i| i < seen + c.len())),
+                Err(Error::NonFinite { index }) => {
+                    prop_assert!(index >= seen && !c[index - seen].is_finite());
+                    prop_assert_eq!(s.samples_seen(), seen);
+                }
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+        let _ = s.finish();
+    }
+}
+
+#[test]
+fn each_peak_is_returned_exactly_delay_samples_later() {
+    for name in DETECTOR_NAMES {
+        let det = by_name(name).unwrap();
+        let ecg = noisy(360.0, 5, 30.0);
+        let mut s = det.stream(ecg.fs()).unwrap();
+        let delay = s.delay();
+        assert!((s.delay_s() - delay as f64 / 360.0).abs() < 1e-12);
+        for (i, &x) in ecg.samples().iter().enumerate() {
+            for p in s.push(&[x]).unwrap() {
+                assert_eq!(p + delay, i, "{name}: peak {p} returned at sample {i}, delay {delay}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_nan_chunk_is_rejected_and_leaves_the_stream_unchanged() {
+    let ecg = noisy(250.0, 9, 30.0);
+    let x = ecg.samples();
+    let det = by_name("pantompkins").unwrap();
+    let mut s = det.stream(ecg.fs()).unwrap();
+    let mut peaks = s.push(&x[..3000]).unwrap();
+    let mut bad = x[3000..3100].to_vec();
+    bad[42] = f64::NAN;
+    assert_eq!(s.push(&bad), Err(Error::NonFinite { index: 3042 }));
+    assert_eq!(s.samples_seen(), 3000);
+    peaks.extend(s.push(&x[3000..]).unwrap());
+    peaks.extend(s.finish().peaks);
+    assert_eq!(peaks, det.detect(&ecg).unwrap().peaks.indices());
+}
+
+#[test]
+fn delays_are_documented_values() {
+    // The delays printed in docs/signal-rpeaks.md (360 Hz).
+    let fs = Hz::new(360.0).unwrap();
+    for name in DETECTOR_NAMES {
+        let d = by_name(name).unwrap().stream(fs).unwrap().delay_s();
+        assert!(d > 0.0 && d < 3.5, "{name}: {d}");
+        println!("{name}: {d:.3} s");
+    }
+    let _ = by_name("pantompkins").unwrap().name();
+}
