@@ -48,6 +48,45 @@ def frame(fn):
         return {"error": f"{type(e).__name__}: {e}"}
 
 
+BANDS = [("ULF", 0.0, 0.0033), ("VLF", 0.0033, 0.04), ("LF", 0.04, 0.15), ("HF", 0.15, 0.4), ("VHF", 0.4, 0.5)]
+
+
+def lomb_exg(peaks, fs):
+    """exg's Lomb-Scargle band powers (raw RR, no interpolation) computed with astropy.
+
+    Definition (see crates/exg-features/src/hrv/frequency.rs): t = cumsum(RR)/1000 s,
+    y = RR - mean(RR) (ms), grid f_k = k / (4 T), k = 1.. up to 0.5 Hz with T = t[-1] - t[0],
+    PSD = 2 T / N * P_LS(f) with astropy's classical (fit_mean=False) 'psd' periodogram,
+    band power = trapezoid over lines lo <= f < hi; empty bands are null.
+    """
+    from astropy.timeseries import LombScargle
+
+    rr = np.diff(np.asarray(peaks, dtype=np.int64)) / fs * 1000
+    if len(rr) < 3:
+        return {"error": "fewer than 3 RR"}
+    t = np.cumsum(rr / 1000)
+    y = rr - np.mean(rr)
+    T = t[-1] - t[0]
+    df = 1 / (4 * T)
+    f = np.arange(1, int(np.floor(0.5 / df)) + 1) * df
+    p = LombScargle(t, y, fit_mean=False, center_data=False, normalization="psd").power(f, method="slow")
+    p = p * 2 * T / len(t)
+    out = {}
+    for name, lo, hi in BANDS:
+        m = (f >= lo) & (f < hi)
+        v = np.trapezoid(p[m], f[m]) if m.sum() > 1 else 0.0
+        out[name + "_Lomb"] = clean(v) if v != 0 else None
+    bands = [out[n + "_Lomb"] for n, _, _ in BANDS]
+    tp = sum(b for b in bands if b is not None)
+    out["TP_Lomb"] = tp if tp != 0 else None
+    lf, hf = out["LF_Lomb"], out["HF_Lomb"]
+    out["LFHF_Lomb"] = lf / hf if lf and hf else None
+    out["LFn_Lomb"] = lf / tp if lf and tp else None
+    out["HFn_Lomb"] = hf / tp if hf and tp else None
+    out["LnHF_Lomb"] = float(np.log(hf)) if hf else None
+    return out
+
+
 def oracle(peaks, fs, freq=True):
     peaks = np.asarray(peaks, dtype=np.int64)
     out = {"time": frame(lambda: nk.hrv_time(peaks, sampling_rate=fs))}
@@ -56,6 +95,7 @@ def oracle(peaks, fs, freq=True):
             out["frequency_" + method] = frame(
                 lambda: nk.hrv_frequency(peaks, sampling_rate=fs, psd_method=method, normalize=False)
             )
+        out["frequency_lomb_exg"] = lomb_exg(peaks, fs)
     nl = frame(lambda: nk.hrv_nonlinear(peaks, sampling_rate=fs))
     out["nonlinear"] = {k: nl.get(k) for k in NONLINEAR} if "error" not in nl else nl
     return out

@@ -3,10 +3,15 @@
 //! Readers for the ECG file formats and datasets the `exg` workspace uses, all producing one
 //! [`Record`] type whose sampling rate is typed ([`exg_signal::Hz`]).
 //!
-//! File formats live in [`format`]: [`format::open`] sniffs the format of any supported file;
+//! File formats live in [`format`](mod@format): [`format::open`] sniffs the format of any supported file;
 //! WFDB records are read with [`format::wfdb::read_record`]`("dir/100")` (whole record, physical
 //! units), [`format::wfdb::SignalReader`] (chunked) and
 //! [`format::wfdb::read_annotations`]`("dir/100", "atr")` (with [`format::wfdb::is_beat`]).
+//!
+//! Datasets live in [`dataset`]: Chapman-Shaoxing (`Diagnostics.xlsx` + waveform CSVs), CinC 2021
+//! (SNOMED CT codes), CinC 2017 (`REFERENCE.csv`) and MIT-BIH (beats, rhythm stretches), with
+//! class schemes ([`dataset::Group4`], [`dataset::Paper5`], [`dataset::Paper6`]) that report
+//! excluded records instead of dropping them. Reproducible cross-validation folds: [`split`].
 
 pub mod dataset;
 mod error;

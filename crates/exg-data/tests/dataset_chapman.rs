@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use exg_data::Error;
 use exg_data::dataset::chapman::{self, Chapman, Gender, Waveforms, read_diagnostics};
 use exg_data::dataset::{
-    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, Rhythm, assign,
+    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, Rhythm, Tally, assign,
 };
 
 fn data_dir() -> Option<PathBuf> {
@@ -222,6 +222,19 @@ fn real_paper_scheme_counts() {
     assert_eq!(p6, [1826, 3889, 1568, 399, 2225, 732]);
     // Beat == NONE under Paper5 (documented approximation of the authors' 5,087 rows).
     assert_eq!(p5_without_others, 5124);
+    // The same through Chapman::assignments + Tally.
+    let db = Chapman::with_rows(&dir, rows).unwrap();
+    let a: Vec<_> = db
+        .assignments::<Paper5>()
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    let t = Tally::of(&a);
+    assert_eq!(t.classes, p5);
+    assert_eq!(
+        (t.outside_scheme, t.no_rhythm, t.conflict, t.total()),
+        (406, 0, 0, 10_646)
+    );
 }
 
 #[test]

@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use exg_data::dataset::{Assignment, ClassScheme, Exclusion, Group4, Paper6, assign, cinc2021};
+use exg_data::dataset::{
+    Assignment, ClassScheme, Exclusion, Group4, Paper6, Tally, assign, cinc2021,
+};
 
 fn data_dir(sub: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("EXG_DATA_DIR")
@@ -115,15 +117,14 @@ fn ningbo_paper6_counts() {
     };
     // From labels.csv: 16 GSVT records are all sinus tachycardia (427084000); two of them also
     // carry atrial tachycardia (713422000), so under Paper6 they conflict (ST vs SVT/AT).
-    let mut st = 0;
-    let mut conflicts = 0;
-    for p in cinc2021::list_records(&dir).unwrap() {
-        let codes = cinc2021::read_dx(&p).unwrap();
-        match assign::<Paper6>(&cinc2021::rhythms_of(&codes).rhythms) {
-            Assignment::Class(Paper6::St) => st += 1,
-            Assignment::Excluded(Exclusion::Conflict(_)) => conflicts += 1,
-            _ => {}
-        }
-    }
+    let scanned = cinc2021::scan(&dir).unwrap();
+    let assigned: Vec<_> = scanned
+        .iter()
+        .map(|(_, dx)| assign::<Paper6>(&dx.rhythms))
+        .collect();
+    let tally = Tally::of(&assigned);
+    let st = tally.classes[Paper6::St.index()];
+    let conflicts = tally.conflict;
+    assert_eq!(tally.total(), 20);
     assert_eq!((st, conflicts), (14, 2));
 }

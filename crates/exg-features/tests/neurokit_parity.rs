@@ -19,6 +19,8 @@ fn tolerance(block: &str, name: &str) -> f64 {
         ("time", _) | ("nonlinear", _) => 1e-6,
         // Same spline, same Welch parameters; the spline solve and FFT differ in rounding.
         ("frequency_welch", _) => 1e-6,
+        // exg's own Lomb definition, oracle = astropy's classical periodogram (method="slow").
+        ("frequency_lomb_exg", _) => 1e-6,
         _ => 1e-6,
     }
 }
@@ -36,6 +38,7 @@ fn ours(block: &str, peaks: &RPeaks) -> FeatureVector {
             FeatureVector::new(schema, f).unwrap()
         }
         "frequency_welch" => HrvFrequency::welch().compute(peaks),
+        "frequency_lomb_exg" => HrvFrequency::lomb().compute(peaks),
         _ => unreachable!(),
     }
 }
@@ -73,7 +76,7 @@ fn compare(case: &str, block: &str, expected: &Value, got: &FeatureVector) -> us
     n
 }
 
-const BLOCKS: [&str; 3] = ["time", "nonlinear", "frequency_welch"];
+const BLOCKS: [&str; 4] = ["time", "nonlinear", "frequency_welch", "frequency_lomb_exg"];
 
 #[test]
 fn synthetic_peak_sequences_match_neurokit() {

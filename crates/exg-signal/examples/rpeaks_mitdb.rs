@@ -12,12 +12,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let det = args.get(1).map(String::as_str).unwrap_or("hamilton");
     let dir = args.get(2).cloned().unwrap_or_else(|| {
-        std::env::var("EXG_DATA_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into())
+        std::env::var("EXG_DATA_DIR")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into())
             + "/mitdb"
     });
     let detector = by_name(det).ok_or("unknown detector")?;
     let mut names: Vec<String> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".hea").map(str::to_owned))
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .into_string()
+                .ok()?
+                .strip_suffix(".hea")
+                .map(str::to_owned)
+        })
         .collect();
     names.sort();
     let mut gross = exg_signal::score::Score::default();

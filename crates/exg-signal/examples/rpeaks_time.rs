@@ -9,7 +9,9 @@ use exg_signal::rpeaks::by_name;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let rec_path = args.get(1).ok_or("usage: rpeaks_time RECORD [DETECTOR] [REPEATS]")?;
+    let rec_path = args
+        .get(1)
+        .ok_or("usage: rpeaks_time RECORD [DETECTOR] [REPEATS]")?;
     let det = args.get(2).map(String::as_str).unwrap_or("pantompkins");
     let reps: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(20);
     let detector = by_name(det).ok_or("unknown detector")?;

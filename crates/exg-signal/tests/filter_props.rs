@@ -21,8 +21,14 @@ fn ecg_bandpass() -> Sos {
 }
 
 fn band_strategy() -> impl Strategy<Value = (usize, Band, Hz)> {
-    (1usize..=8, 100.0f64..1000.0, 0.01f64..0.45, 0.02f64..0.9, 0usize..4).prop_map(
-        |(order, fs, a, b, kind)| {
+    (
+        1usize..=8,
+        100.0f64..1000.0,
+        0.01f64..0.45,
+        0.02f64..0.9,
+        0usize..4,
+    )
+        .prop_map(|(order, fs, a, b, kind)| {
             let nyq = fs / 2.0;
             let lo = a * nyq;
             let hi = lo + b * (nyq * 0.98 - lo);
@@ -33,8 +39,7 @@ fn band_strategy() -> impl Strategy<Value = (usize, Band, Hz)> {
                 _ => Band::Bandstop(hz(lo), hz(hi)),
             };
             (order, band, hz(fs))
-        },
-    )
+        })
 }
 
 #[test]
@@ -42,11 +47,21 @@ fn biquad_crate_direct_form_1_agrees_with_sosfilt() {
     // Independent oracle: run the same sections through biquad's DirectForm1 (a different
     // recursion from our transposed form II); outputs must agree to rounding.
     let sos = ecg_bandpass();
-    let x: Vec<f64> = (0..3000).map(|i| ((i * 7919) % 1013) as f64 / 500.0 - 1.0).collect();
-    let mut stages: Vec<DirectForm1<f64>> = sos.to_biquad().into_iter().map(DirectForm1::new).collect();
-    let want: Vec<f64> = x.iter().map(|&v| stages.iter_mut().fold(v, |v, s| s.run(v))).collect();
+    let x: Vec<f64> = (0..3000)
+        .map(|i| ((i * 7919) % 1013) as f64 / 500.0 - 1.0)
+        .collect();
+    let mut stages: Vec<DirectForm1<f64>> =
+        sos.to_biquad().into_iter().map(DirectForm1::new).collect();
+    let want: Vec<f64> = x
+        .iter()
+        .map(|&v| stages.iter_mut().fold(v, |v, s| s.run(v)))
+        .collect();
     let got = sos.filter(&x);
-    let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let err = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(err < 1e-12, "DF1 vs DF2T: {err:e}");
     // and back: Sos -> biquad coefficients -> Sos is the identity
     assert_eq!(Sos::from_biquad(&sos.to_biquad()).unwrap(), sos);
@@ -62,7 +77,10 @@ fn butterworth_magnitude_is_minus_3db_at_cutoff() {
         let bp = butter(order, Band::Bandpass(hz(5.0), hz(15.0)), hz(fs)).unwrap();
         for (sos, f) in [(&lp, 40.0), (&hp, 0.5), (&bp, 5.0), (&bp, 15.0)] {
             let (g, _) = sos.response(f, fs);
-            assert!((g - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-9, "order {order} f {f}: {g}");
+            assert!(
+                (g - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-9,
+                "order {order} f {f}: {g}"
+            );
         }
         assert!((lp.response(0.0, fs).0 - 1.0).abs() < 1e-12);
         assert!((hp.response(fs / 2.0, fs).0 - 1.0).abs() < 1e-9);
@@ -72,20 +90,59 @@ fn butterworth_magnitude_is_minus_3db_at_cutoff() {
 #[test]
 fn design_errors_are_typed() {
     let fs = hz(250.0);
-    assert!(matches!(butter(4, Band::Lowpass(hz(125.0)), fs), Err(Error::AboveNyquist { .. })));
-    assert!(matches!(butter(4, Band::Bandpass(hz(1.0), hz(130.0)), fs), Err(Error::AboveNyquist { .. })));
-    assert!(matches!(butter(0, Band::Lowpass(hz(10.0)), fs), Err(Error::InvalidParameter { name: "order", .. })));
-    assert!(matches!(butter(2, Band::Bandpass(hz(20.0), hz(10.0)), fs), Err(Error::InvalidParameter { name: "band", .. })));
-    assert!(matches!(iirnotch(hz(60.0), 30.0, hz(100.0)), Err(Error::AboveNyquist { .. })));
-    assert!(matches!(iirnotch(hz(50.0), 0.0, fs), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        butter(4, Band::Lowpass(hz(125.0)), fs),
+        Err(Error::AboveNyquist { .. })
+    ));
+    assert!(matches!(
+        butter(4, Band::Bandpass(hz(1.0), hz(130.0)), fs),
+        Err(Error::AboveNyquist { .. })
+    ));
+    assert!(matches!(
+        butter(0, Band::Lowpass(hz(10.0)), fs),
+        Err(Error::InvalidParameter { name: "order", .. })
+    ));
+    assert!(matches!(
+        butter(2, Band::Bandpass(hz(20.0), hz(10.0)), fs),
+        Err(Error::InvalidParameter { name: "band", .. })
+    ));
+    assert!(matches!(
+        iirnotch(hz(60.0), 30.0, hz(100.0)),
+        Err(Error::AboveNyquist { .. })
+    ));
+    assert!(matches!(
+        iirnotch(hz(50.0), 0.0, fs),
+        Err(Error::InvalidParameter { .. })
+    ));
     let sos = ecg_bandpass();
     assert_eq!(sos.filtfilt(&[]), Err(Error::Empty));
-    assert_eq!(sos.filtfilt(&[1.0]), Err(Error::TooShort { len: 1, min: 28 }));
-    assert_eq!(sos.filtfilt(&[1.0; 40].iter().enumerate().map(|(i, v)| if i == 30 { f64::NAN } else { *v }).collect::<Vec<_>>()), Err(Error::NonFinite { index: 30 }));
+    assert_eq!(
+        sos.filtfilt(&[1.0]),
+        Err(Error::TooShort { len: 1, min: 28 })
+    );
+    assert_eq!(
+        sos.filtfilt(
+            &[1.0; 40]
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if i == 30 { f64::NAN } else { *v })
+                .collect::<Vec<_>>()
+        ),
+        Err(Error::NonFinite { index: 30 })
+    );
     assert!(matches!(zscore(&[2.5; 64]), Err(Error::Flat { .. })));
-    assert!(matches!(robust_scale(&[0.0, 0.0, 0.0, 1.0, 0.0], Spread::Iqr), Err(Error::Flat { .. })));
-    assert!(matches!(robust_scale(&[7.0; 9], Spread::Mad), Err(Error::Flat { .. })));
-    assert!(matches!(median_filter(&[1.0, 2.0], 2), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        robust_scale(&[0.0, 0.0, 0.0, 1.0, 0.0], Spread::Iqr),
+        Err(Error::Flat { .. })
+    ));
+    assert!(matches!(
+        robust_scale(&[7.0; 9], Spread::Mad),
+        Err(Error::Flat { .. })
+    ));
+    assert!(matches!(
+        median_filter(&[1.0, 2.0], 2),
+        Err(Error::InvalidParameter { .. })
+    ));
 }
 
 #[test]
@@ -96,11 +153,16 @@ fn zero_phase_symmetric_pulse_stays_symmetric() {
     // so the record is long enough (40 s at 360 Hz) for the 0.5 Hz tail to decay.
     let n = 14401;
     let c = 7200.0;
-    let x: Vec<f64> = (0..n).map(|i| (-((i as f64 - c) / 8.0).powi(2)).exp()).collect();
+    let x: Vec<f64> = (0..n)
+        .map(|i| (-((i as f64 - c) / 8.0).powi(2)).exp())
+        .collect();
     for sos in [ecg_bandpass(), iirnotch(hz(50.0), 30.0, hz(360.0)).unwrap()] {
         let y = sos.filtfilt(&x).unwrap();
         for k in 0..200 {
-            assert!((y[7200 - k] - y[7200 + k]).abs() < 1e-9, "asymmetry at ±{k}");
+            assert!(
+                (y[7200 - k] - y[7200 + k]).abs() < 1e-9,
+                "asymmetry at ±{k}"
+            );
         }
         let peak = (0..n).max_by(|&a, &b| y[a].total_cmp(&y[b])).unwrap();
         assert_eq!(peak, 7200);

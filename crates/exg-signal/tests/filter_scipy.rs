@@ -17,7 +17,11 @@ fn fixture(name: &str) -> Value {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
 }
 
 fn hz(v: f64) -> Hz {
@@ -43,7 +47,10 @@ fn design(case: &Value) -> Sos {
 /// Largest absolute difference; panics on length mismatch.
 fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len(), "length");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -65,7 +72,10 @@ fn butter_sos_matches_scipy() {
             }
         }
     }
-    eprintln!("butter: {} designs, max rel coefficient error {worst:e}", cases.len());
+    eprintln!(
+        "butter: {} designs, max rel coefficient error {worst:e}",
+        cases.len()
+    );
 }
 
 #[test]
@@ -77,7 +87,12 @@ fn sosfilt_zi_sosfilt_sosfiltfilt_match_scipy() {
         let sos = design(case);
         assert_eq!(sos.padlen() as u64, case["padlen"].as_u64().unwrap());
         let zi: Vec<f64> = sos.zi().unwrap().into_iter().flatten().collect();
-        let want_zi: Vec<f64> = case["zi"].as_array().unwrap().iter().flat_map(floats).collect();
+        let want_zi: Vec<f64> = case["zi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(floats)
+            .collect();
         let e_zi = max_abs_diff(&zi, &want_zi);
         let e_f = max_abs_diff(&sos.filter(&x), &floats(&case["sosfilt"]));
         let e_ff = max_abs_diff(&sos.filtfilt(&x).unwrap(), &floats(&case["sosfiltfilt"]));
@@ -118,7 +133,10 @@ fn iirnotch_matches_scipy() {
         .unwrap();
         let s = sos.sections()[0];
         let got = [s[0], s[1], s[2], s[3], s[4], s[5]];
-        let want: Vec<f64> = floats(&case["b"]).into_iter().chain(floats(&case["a"])).collect();
+        let want: Vec<f64> = floats(&case["b"])
+            .into_iter()
+            .chain(floats(&case["a"]))
+            .collect();
         assert!(max_abs_diff(&got, &want) < 1e-14, "{got:?} vs {want:?}");
     }
     let fx = fixture("filtering.json");
@@ -132,7 +150,10 @@ fn iirnotch_matches_scipy() {
         )
         .unwrap();
         let e = max_abs_diff(&sos.filtfilt(&x).unwrap(), &floats(&case["filtfilt"]));
-        eprintln!("notch {} Hz fs {}: filtfilt max abs err {e:e}", case["w0"], case["fs"]);
+        eprintln!(
+            "notch {} Hz fs {}: filtfilt max abs err {e:e}",
+            case["w0"], case["fs"]
+        );
         assert!(e < 1e-9);
     }
 }
@@ -144,7 +165,10 @@ fn resample_poly_matches_scipy() {
     let fx = fixture("resample.json");
     let x = floats(&fx["x"]);
     for case in fx["resample_poly"].as_array().unwrap() {
-        let (fi, fo) = (case["fs_in"].as_f64().unwrap(), case["fs_out"].as_f64().unwrap());
+        let (fi, fo) = (
+            case["fs_in"].as_f64().unwrap(),
+            case["fs_out"].as_f64().unwrap(),
+        );
         let (up, down) = rational_factors(hz(fi), hz(fo));
         assert_eq!(up as u64, case["up"].as_u64().unwrap());
         assert_eq!(down as u64, case["down"].as_u64().unwrap());
@@ -194,9 +218,16 @@ fn median_baseline_and_scaling_match_scipy() {
     assert_eq!(odd_window(0.2, fs) as u64, mb["k1"].as_u64().unwrap());
     assert_eq!(odd_window(0.6, fs) as u64, mb["k2"].as_u64().unwrap());
     let base = median_baseline(x, fs, 0.2, 0.6).unwrap();
-    assert_eq!(base, floats(&mb["baseline"]), "medians are exact order statistics");
+    assert_eq!(
+        base,
+        floats(&mb["baseline"]),
+        "medians are exact order statistics"
+    );
     let e_z = max_abs_diff(&zscore(x).unwrap(), &floats(&fx["zscore"]));
-    let e_r = max_abs_diff(&robust_scale(x, Spread::Iqr).unwrap(), &floats(&fx["robust"]));
+    let e_r = max_abs_diff(
+        &robust_scale(x, Spread::Iqr).unwrap(),
+        &floats(&fx["robust"]),
+    );
     let e_m = max_abs_diff(&robust_scale(x, Spread::Mad).unwrap(), &floats(&fx["mad"]));
     eprintln!("zscore {e_z:e}, robust IQR {e_r:e}, robust MAD {e_m:e}");
     assert!(e_z < 1e-12 && e_r < 1e-12 && e_m < 1e-12);

@@ -98,7 +98,11 @@ fn each_peak_is_returned_exactly_delay_samples_later() {
         assert!((s.delay_s() - delay as f64 / 360.0).abs() < 1e-12);
         for (i, &x) in ecg.samples().iter().enumerate() {
             for p in s.push(&[x]).unwrap() {
-                assert_eq!(p + delay, i, "{name}: peak {p} returned at sample {i}, delay {delay}");
+                assert_eq!(
+                    p + delay,
+                    i,
+                    "{name}: peak {p} returned at sample {i}, delay {delay}"
+                );
             }
         }
     }

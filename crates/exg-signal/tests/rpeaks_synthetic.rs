@@ -24,14 +24,26 @@ fn check(detector: &dyn RPeakDetector, s: &SyntheticEcg, tol_s: f64, min: f64, w
     // Edges: a beat in the first or last 0.5 s may be missed or an atrial wave taken for a QRS
     // (the gradient detector's threshold window is centred, 375 ms each side, and is only
     // partly filled there): score the inside.
-    let (start, end) = (s.ecg.fs().samples(0.5), s.ecg.len() - s.ecg.fs().samples(0.5));
+    let (start, end) = (
+        s.ecg.fs().samples(0.5),
+        s.ecg.len() - s.ecg.fs().samples(0.5),
+    );
     let cut = |p: &RPeaks| {
-        let v: Vec<usize> = p.indices().iter().copied().filter(|&i| i >= start && i < end).collect();
+        let v: Vec<usize> = p
+            .indices()
+            .iter()
+            .copied()
+            .filter(|&i| i >= start && i < end)
+            .collect();
         RPeaks::new(v, p.fs(), p.signal_len()).unwrap()
     };
     let sc = score_peaks(&cut(&s.r_peaks), &cut(&d.peaks), tol_s).unwrap();
     let (se, ppv) = (sc.sensitivity().unwrap(), sc.ppv().unwrap());
-    assert!(se >= min && ppv >= min, "{} {what}: Se {se:.4} +P {ppv:.4} ({sc:?})", detector.name());
+    assert!(
+        se >= min && ppv >= min,
+        "{} {what}: Se {se:.4} +P {ppv:.4} ({sc:?})",
+        detector.name()
+    );
 }
 
 #[test]
@@ -46,7 +58,11 @@ fn every_detector_every_rate_rhythm_and_polarity() {
                     // 75 ms: the conformance tolerance (half the MIT-BIH scoring window).
                     check(&det, &s, 0.075, 0.99, &what);
                     let d = det.detect(&s.ecg).unwrap();
-                    let want = if inverted { Polarity::Negative } else { Polarity::Positive };
+                    let want = if inverted {
+                        Polarity::Negative
+                    } else {
+                        Polarity::Positive
+                    };
                     assert_eq!(d.polarity, want, "{name} {what}");
                 }
             }
@@ -64,8 +80,14 @@ fn refined_peaks_sit_on_the_true_extremum() {
             let d = default_detector().detect(&s.ecg).unwrap();
             let sc = score_peaks(&s.r_peaks, &d.peaks, 0.075).unwrap();
             let one_sample_ms = 1000.0 / fs;
-            assert!(sc.mean_error_ms().unwrap().abs() <= one_sample_ms, "{fs} {inverted}: {sc:?}");
-            assert!(sc.sd_error_ms().unwrap() <= one_sample_ms, "{fs} {inverted}: {sc:?}");
+            assert!(
+                sc.mean_error_ms().unwrap().abs() <= one_sample_ms,
+                "{fs} {inverted}: {sc:?}"
+            );
+            assert!(
+                sc.sd_error_ms().unwrap() <= one_sample_ms,
+                "{fs} {inverted}: {sc:?}"
+            );
         }
     }
 }
@@ -85,7 +107,13 @@ fn noisy_records() {
         };
         let s = generate(&cfg).unwrap();
         for name in DETECTOR_NAMES {
-            check(&by_name(name).unwrap(), &s, 0.075, 0.97, &format!("noisy {rhythm:?}"));
+            check(
+                &by_name(name).unwrap(),
+                &s,
+                0.075,
+                0.97,
+                &format!("noisy {rhythm:?}"),
+            );
         }
     }
 }
@@ -102,7 +130,10 @@ fn flat_and_short_and_tiny_inputs() {
         assert_eq!(d.polarity, Polarity::Unknown);
         // Too short: typed error with the reason.
         let short = exg_signal::Ecg::new(vec![0.0; 100], fs).unwrap();
-        assert!(matches!(det.detect(&short), Err(exg_signal::Error::TooShort { len: 100, min: 250 })));
+        assert!(matches!(
+            det.detect(&short),
+            Err(exg_signal::Error::TooShort { len: 100, min: 250 })
+        ));
         // A single beat in 1 s of signal: found or not, never a panic, always valid peaks.
         let mut x = vec![0.0; 250];
         x[125] = 1.0;
@@ -111,12 +142,17 @@ fn flat_and_short_and_tiny_inputs() {
     }
     // Rates outside 50–20 000 Hz are refused with a reason.
     let e = exg_signal::Ecg::new(vec![0.0; 100], Hz::new(20.0).unwrap()).unwrap();
-    assert!(matches!(default_detector().detect(&e), Err(exg_signal::Error::InvalidParameter { name: "fs", .. })));
+    assert!(matches!(
+        default_detector().detect(&e),
+        Err(exg_signal::Error::InvalidParameter { name: "fs", .. })
+    ));
 }
 
 #[test]
 fn empty_rpeaks_on_all_zero_input_is_valid() {
     let fs = Hz::new(360.0).unwrap();
-    let d = default_detector().detect(&exg_signal::Ecg::new(vec![0.0; 3600], fs).unwrap()).unwrap();
+    let d = default_detector()
+        .detect(&exg_signal::Ecg::new(vec![0.0; 3600], fs).unwrap())
+        .unwrap();
     assert_eq!(d.peaks, RPeaks::empty(fs, 3600));
 }

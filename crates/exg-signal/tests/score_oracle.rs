@@ -21,8 +21,8 @@ struct Fixture {
 
 #[test]
 fn counts_match_wfdb_compare_annotations() {
-    let f: Fixture =
-        serde_json::from_str(include_str!("fixtures/score_wfdb_oracle.json")).expect("fixture parses");
+    let f: Fixture = serde_json::from_str(include_str!("fixtures/score_wfdb_oracle.json"))
+        .expect("fixture parses");
     assert_eq!(f.cases.len(), 40);
     for (i, c) in f.cases.iter().enumerate() {
         let m = match_peaks(&c.reference, &c.detected, c.tolerance);

@@ -30,7 +30,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use exg_signal::Hz;
 use serde::{Deserialize, Serialize};
 
-use super::labels::Rhythm;
+use super::labels::{Assignment, ClassScheme, Rhythm, assign};
 use crate::format::csv::{CsvOptions, HeaderRow, read_csv};
 use crate::{Error, Record, Result};
 
@@ -411,6 +411,15 @@ impl Chapman {
     /// The row of a record.
     pub fn row(&self, file_name: &str) -> Option<&DiagnosticsRow> {
         self.by_name.get(file_name).map(|&i| &self.rows[i])
+    }
+
+    /// Every row with its class under scheme `C`; excluded rows stay in the list with their
+    /// [`Exclusion`](super::Exclusion) reason (count them with [`Tally`](super::Tally)).
+    pub fn assignments<C: ClassScheme>(&self) -> Vec<(&DiagnosticsRow, Assignment<C>)> {
+        self.rows
+            .iter()
+            .map(|r| (r, assign::<C>(&[r.rhythm])))
+            .collect()
     }
 
     /// Path of a record's waveform CSV.

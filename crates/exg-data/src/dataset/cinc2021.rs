@@ -26,8 +26,14 @@ use super::labels::{Assignment, ClassScheme, Rhythm, assign};
 use crate::format::wfdb;
 use crate::{Record, Result};
 
-/// SNOMED CT codes of the rhythms (CinC 2021 `dx_mapping` tables and PROVENANCE.md).
-pub const RHYTHM_CODES: [(&str, Rhythm); 12] = [
+/// SNOMED CT codes of the rhythms. The first code of each rhythm is the one the CinC 2021 data
+/// uses (`dx_mapping_scored.csv` / `dx_mapping_unscored.csv` of the Challenge's evaluation code);
+/// two rhythms have a second code:
+/// - AVNRT: CinC codes it 251166008; 233896004 (listed in our data notes) is accepted too;
+/// - Chapman's SAAWR: CinC codes it 17366009, and codes "wandering atrial pacemaker" (Georgia)
+///   195101003; both mean the pacemaker wanders between the sinus node and the atria, so both
+///   map to [`Rhythm::WanderingAtrialPacemaker`].
+pub const RHYTHM_CODES: [(&str, Rhythm); 14] = [
     ("426783006", Rhythm::SinusRhythm),
     ("427393009", Rhythm::SinusIrregularity),
     ("426177001", Rhythm::SinusBradycardia),
@@ -36,23 +42,29 @@ pub const RHYTHM_CODES: [(&str, Rhythm); 12] = [
     ("164890007", Rhythm::AtrialFlutter),
     ("426761007", Rhythm::SupraventricularTachycardia),
     ("713422000", Rhythm::AtrialTachycardia),
+    ("251166008", Rhythm::Avnrt),
     ("233896004", Rhythm::Avnrt),
     ("233897008", Rhythm::Avrt),
     ("67198005", Rhythm::ParoxysmalSvt),
+    ("17366009", Rhythm::WanderingAtrialPacemaker),
     ("195101003", Rhythm::WanderingAtrialPacemaker),
 ];
 
-/// Names and abbreviations of the codes scored in the CinC 2021 Challenge
-/// (`dx_mapping_scored.csv`) plus the rhythm codes above: `(code, abbreviation, name)`.
-pub const CODE_NAMES: [(&str, &str, &str); 33] = [
-    ("270492004", "IAVB", "1st degree av block"),
+/// Names and abbreviations, `(code, abbreviation, name)`, as written in the CinC 2021
+/// evaluation code's `dx_mapping_scored.csv` (all 30 scored codes) and, for the rhythm codes of
+/// [`RHYTHM_CODES`] and 55930002 (ST changes, frequent in Ningbo), `dx_mapping_unscored.csv`.
+/// Other codes get `None` from [`code_name`].
+pub const CODE_NAMES: [(&str, &str, &str); 39] = [
     ("164889003", "AF", "atrial fibrillation"),
     ("164890007", "AFL", "atrial flutter"),
+    ("6374002", "BBB", "bundle branch block"),
     ("426627000", "Brady", "bradycardia"),
+    ("733534002", "CLBBB", "complete left bundle branch block"),
     ("713427006", "CRBBB", "complete right bundle branch block"),
+    ("270492004", "IAVB", "1st degree av block"),
     ("713426002", "IRBBB", "incomplete right bundle branch block"),
-    ("445118002", "LAnFB", "left anterior fascicular block"),
     ("39732003", "LAD", "left axis deviation"),
+    ("445118002", "LAnFB", "left anterior fascicular block"),
     ("164909002", "LBBB", "left bundle branch block"),
     ("251146004", "LQRSV", "low qrs voltages"),
     (
@@ -60,8 +72,10 @@ pub const CODE_NAMES: [(&str, &str, &str); 33] = [
         "NSIVCB",
         "nonspecific intraventricular conduction disorder",
     ),
-    ("10370003", "PR", "pacing rhythm"),
+    ("426783006", "NSR", "sinus rhythm"),
     ("284470004", "PAC", "premature atrial contraction"),
+    ("10370003", "PR", "pacing rhythm"),
+    ("365413008", "PRWP", "poor R wave Progression"),
     ("427172004", "PVC", "premature ventricular contractions"),
     ("164947007", "LPR", "prolonged pr interval"),
     ("111975006", "LQT", "prolonged qt interval"),
@@ -70,7 +84,6 @@ pub const CODE_NAMES: [(&str, &str, &str); 33] = [
     ("59118001", "RBBB", "right bundle branch block"),
     ("427393009", "SA", "sinus arrhythmia"),
     ("426177001", "SB", "sinus bradycardia"),
-    ("426783006", "NSR", "sinus rhythm"),
     ("427084000", "STach", "sinus tachycardia"),
     ("63593006", "SVPB", "supraventricular premature beats"),
     ("164934002", "TAb", "t wave abnormal"),
@@ -78,6 +91,11 @@ pub const CODE_NAMES: [(&str, &str, &str); 33] = [
     ("17338001", "VPB", "ventricular premature beats"),
     ("426761007", "SVT", "supraventricular tachycardia"),
     ("713422000", "ATach", "atrial tachycardia"),
+    (
+        "251166008",
+        "AVNRT",
+        "atrioventricular node reentrant tachycardia",
+    ),
     (
         "233896004",
         "AVNRT",
@@ -93,7 +111,13 @@ pub const CODE_NAMES: [(&str, &str, &str); 33] = [
         "PSVT",
         "paroxysmal supraventricular tachycardia",
     ),
+    (
+        "17366009",
+        "SAAWR",
+        "sinus atrium to atrial wandering rhythm",
+    ),
     ("195101003", "WAP", "wandering atrial pacemaker"),
+    ("55930002", "STC", "s t changes"),
 ];
 
 /// The rhythm a SNOMED CT code stands for, if it is one of [`RHYTHM_CODES`].
@@ -105,7 +129,7 @@ pub fn rhythm_of_code(code: &str) -> Option<Rhythm> {
         .map(|&(_, r)| r)
 }
 
-/// The SNOMED CT code of a rhythm.
+/// The SNOMED CT code the CinC 2021 data uses for a rhythm (the first of [`RHYTHM_CODES`]).
 pub fn code_of_rhythm(rhythm: Rhythm) -> &'static str {
     RHYTHM_CODES
         .iter()
@@ -200,6 +224,18 @@ pub fn list_records(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Every record under `dir` (see [`list_records`]) with its `Dx` codes sorted into rhythms,
+/// reading headers only.
+pub fn scan(dir: impl AsRef<Path>) -> Result<Vec<(PathBuf, DxRhythms)>> {
+    list_records(dir)?
+        .into_iter()
+        .map(|p| {
+            let dx = rhythms_of(&read_dx(&p)?);
+            Ok((p, dx))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,7 +244,9 @@ mod tests {
     fn tables_are_consistent() {
         for r in Rhythm::ALL {
             assert_eq!(rhythm_of_code(code_of_rhythm(r)), Some(r));
-            assert!(code_name(code_of_rhythm(r)).is_some(), "{r} has no name");
+        }
+        for (code, _) in RHYTHM_CODES {
+            assert!(code_name(code).is_some(), "{code} has no name");
         }
         let mut codes: Vec<_> = CODE_NAMES.iter().map(|c| c.0).collect();
         codes.sort_unstable();

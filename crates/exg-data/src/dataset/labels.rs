@@ -14,10 +14,10 @@
 //! | atrial flutter | `AF` | 164890007 | AFIB | AFIB/AFL | AFIB/AFL |
 //! | supraventricular tachycardia | `SVT` | 426761007 | GSVT | SVT/AT | SVT/AT |
 //! | atrial tachycardia | `AT` | 713422000 | GSVT | SVT/AT | SVT/AT |
-//! | AV node re-entrant tachycardia | `AVNRT` | 233896004 | GSVT | SVT/AT | SVT/AT |
+//! | AV node re-entrant tachycardia | `AVNRT` | 251166008, 233896004 | GSVT | SVT/AT | SVT/AT |
 //! | AV re-entrant tachycardia | `AVRT` | 233897008 | GSVT | SVT/AT | SVT/AT |
 //! | paroxysmal SVT | – | 67198005 | GSVT | SVT/AT | SVT/AT |
-//! | wandering atrial pacemaker (Chapman "sinus atrium to atrial wandering rhythm") | `SAAWR` | 195101003 | GSVT | *excluded* | *excluded* |
+//! | wandering atrial pacemaker (Chapman "sinus atrium to atrial wandering rhythm") | `SAAWR` | 17366009, 195101003 | GSVT | *excluded* | *excluded* |
 //!
 //! [`Group4`] is the usual 4-group merge of the Chapman paper (Zheng et al. 2020).
 //! [`Paper5`] and [`Paper6`] are the EXGnet classes (the authors' released CSVs: 5 classes for
@@ -426,6 +426,58 @@ pub fn assign<C: ClassScheme>(rhythms: &[Rhythm]) -> Assignment<C> {
         return Assignment::Excluded(Exclusion::OutsideScheme(outside));
     }
     Assignment::Class(classes[0])
+}
+
+/// Counts of a labelled set under one scheme: records per class and excluded records per
+/// reason, so that a report can say what was left out.
+///
+/// ```
+/// use exg_data::dataset::{Group4, Rhythm, Tally, assign};
+/// let a = [assign::<Group4>(&[Rhythm::SinusRhythm]), assign::<Group4>(&[])];
+/// let t = Tally::of(&a);
+/// assert_eq!((t.classes[3], t.no_rhythm, t.total()), (1, 1, 2));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Records per class, in class-index order.
+    pub classes: Vec<usize>,
+    /// Records with no rhythm label.
+    pub no_rhythm: usize,
+    /// Records with a rhythm the scheme excludes.
+    pub outside_scheme: usize,
+    /// Records whose rhythms fall into two or more classes.
+    pub conflict: usize,
+}
+
+impl Tally {
+    /// Counts the assignments.
+    pub fn of<'a, C: ClassScheme>(
+        assignments: impl IntoIterator<Item = &'a Assignment<C>>,
+    ) -> Self {
+        let mut t = Tally {
+            classes: vec![0; C::CLASSES.len()],
+            ..Tally::default()
+        };
+        for a in assignments {
+            match a {
+                Assignment::Class(c) => t.classes[c.index()] += 1,
+                Assignment::Excluded(Exclusion::NoRhythm) => t.no_rhythm += 1,
+                Assignment::Excluded(Exclusion::OutsideScheme(_)) => t.outside_scheme += 1,
+                Assignment::Excluded(Exclusion::Conflict(_)) => t.conflict += 1,
+            }
+        }
+        t
+    }
+
+    /// Records excluded for any reason.
+    pub fn excluded(&self) -> usize {
+        self.no_rhythm + self.outside_scheme + self.conflict
+    }
+
+    /// All records counted.
+    pub fn total(&self) -> usize {
+        self.classes.iter().sum::<usize>() + self.excluded()
+    }
 }
 
 /// A scheme chosen at run time (command-line flags, config files): dispatches to [`Group4`],

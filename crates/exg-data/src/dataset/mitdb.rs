@@ -144,9 +144,9 @@ fn rhythm_of(a: &Annotation) -> Option<&str> {
     aux.strip_prefix('(').filter(|r| !r.is_empty())
 }
 
-/// Rhythm stretches of a record `n_samples` long, from its annotations (sorted by sample, as
-/// in `.atr` files). Consecutive changes to the same rhythm are merged; changes at or after
-/// `n_samples` are ignored.
+/// Rhythm stretches of a record `n_samples` long, from its annotations (in any order; `.atr`
+/// files are sorted already). Consecutive changes to the same rhythm are merged; changes at or
+/// after `n_samples` are ignored.
 ///
 /// ```
 /// use exg_data::Annotation;
@@ -159,20 +159,23 @@ fn rhythm_of(a: &Annotation) -> Option<&str> {
 /// assert_eq!((s[1].start, s[1].end, s[1].rhythm.as_str()), (100, 1000, "AFIB"));
 /// ```
 pub fn rhythm_stretches(annotations: &[Annotation], n_samples: usize) -> Vec<RhythmStretch> {
+    let mut changes: Vec<(usize, &str)> = annotations
+        .iter()
+        .filter(|a| a.sample < n_samples)
+        .filter_map(|a| rhythm_of(a).map(|r| (a.sample, r)))
+        .collect();
+    // Stable: two changes at one sample keep their file order (the later one wins below).
+    changes.sort_by_key(|&(sample, _)| sample);
     let mut out: Vec<RhythmStretch> = Vec::new();
-    for a in annotations {
-        let Some(r) = rhythm_of(a) else { continue };
-        if a.sample >= n_samples {
-            break;
-        }
+    for (sample, r) in changes {
         if let Some(last) = out.last_mut() {
-            last.end = a.sample.max(last.start);
+            last.end = sample;
             if last.rhythm == r {
                 continue; // same rhythm again: extend instead of starting a new stretch
             }
         }
         out.push(RhythmStretch {
-            start: a.sample,
+            start: sample,
             end: n_samples,
             rhythm: r.to_owned(),
         });
@@ -181,6 +184,15 @@ pub fn rhythm_stretches(annotations: &[Annotation], n_samples: usize) -> Vec<Rhy
         last.end = n_samples;
     }
     out.retain(|s| !s.is_empty());
+    // Dropping an empty stretch can leave equal neighbours; merge them.
+    out.dedup_by(|next, prev| {
+        if next.rhythm == prev.rhythm && next.start == prev.end {
+            prev.end = next.end;
+            true
+        } else {
+            false
+        }
+    });
     out
 }
 

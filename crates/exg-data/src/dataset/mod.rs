@@ -22,7 +22,7 @@ pub mod mitdb;
 use std::path::Path;
 
 pub use labels::{
-    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, Rhythm, Scheme, assign,
+    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, Rhythm, Scheme, Tally, assign,
 };
 
 use crate::{Error, Result};

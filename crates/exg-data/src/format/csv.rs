@@ -93,7 +93,7 @@ fn detect_delimiter(line: &str) -> Option<char> {
     [',', '\t', ';'].into_iter().find(|&d| line.contains(d))
 }
 
-fn split<'a>(line: &'a str, delim: Option<char>) -> Vec<&'a str> {
+fn split(line: &str, delim: Option<char>) -> Vec<&str> {
     match delim {
         Some(d) => line.split(d).map(str::trim).collect(),
         None => line.split_whitespace().collect(),

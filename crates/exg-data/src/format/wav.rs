@@ -107,7 +107,7 @@ fn decode<R: std::io::Read>(mut reader: hound::WavReader<R>, path: &Path) -> Res
             }
         }
     }
-    if flat.len() % nch != 0 {
+    if !flat.len().is_multiple_of(nch) {
         return Err(Error::Truncated {
             path: path.to_path_buf(),
             detail: format!(

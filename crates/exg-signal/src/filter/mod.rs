@@ -30,7 +30,7 @@ pub use baseline::{median_baseline, median_filter, odd_window};
 pub use butterworth::{Band, MAX_ORDER, butter};
 pub use notch::iirnotch;
 pub use preprocess::{
-    BaselineMethod, BaselineRemoval, Bandpass, FromFn, Highpass, Lowpass, Notch, Preprocess,
+    Bandpass, BaselineMethod, BaselineRemoval, FromFn, Highpass, Lowpass, Notch, Preprocess,
     Resample, ResampleMethod, RobustScale, Then, ZScore, from_fn,
 };
 pub use resample::{

@@ -267,7 +267,13 @@ impl Preprocess for BaselineRemoval {
         match self.method {
             BaselineMethod::Median { first_s, second_s } => {
                 let base = median_baseline(ecg.samples(), ecg.fs(), first_s, second_s)?;
-                ecg.with_samples(ecg.samples().iter().zip(&base).map(|(x, b)| x - b).collect())
+                ecg.with_samples(
+                    ecg.samples()
+                        .iter()
+                        .zip(&base)
+                        .map(|(x, b)| x - b)
+                        .collect(),
+                )
             }
             BaselineMethod::Highpass { cutoff, order } => {
                 zero_phase(ecg, order, Band::Highpass(cutoff))

@@ -67,8 +67,7 @@ fn best_rational(r: f64, max: u64) -> (usize, usize) {
             let k_q = if q1 > 0 { (max - q0) / q1 } else { u64::MAX };
             let k = k_p.min(k_q);
             let (ps, qs) = (k * p1 + p0, k * q1 + q0);
-            if k > 0 && ((ps as f64 / qs as f64) - r).abs() < ((p1 as f64 / q1 as f64) - r).abs()
-            {
+            if k > 0 && ((ps as f64 / qs as f64) - r).abs() < ((p1 as f64 / q1 as f64) - r).abs() {
                 best = (ps, qs);
             }
             break;

@@ -57,7 +57,11 @@ pub(crate) fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     let t = pos - lo as f64;
     let (a, b) = (sorted[lo], sorted[hi]);
     let d = b - a;
-    if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
+    if t >= 0.5 {
+        b - d * (1.0 - t)
+    } else {
+        a + d * t
+    }
 }
 
 /// Median as `np.median` (mean of the two middle values for even lengths).

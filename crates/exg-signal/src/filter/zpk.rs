@@ -190,7 +190,11 @@ fn nearest(from: &[Root], to: C64, real: Option<bool>) -> Option<usize> {
 fn idx_worst(p: &[Root]) -> usize {
     p.iter()
         .enumerate()
-        .min_by(|(_, a), (_, b)| (1.0 - a.v.norm()).abs().total_cmp(&(1.0 - b.v.norm()).abs()))
+        .min_by(|(_, a), (_, b)| {
+            (1.0 - a.v.norm())
+                .abs()
+                .total_cmp(&(1.0 - b.v.norm()).abs())
+        })
         .map(|(i, _)| i)
         .unwrap_or(0)
 }
@@ -289,7 +293,13 @@ mod tests {
 
     #[test]
     fn csqrt_matches_principal_root() {
-        for &(re, im) in &[(4.0, 0.0), (-4.0, 0.0), (-4.0, -0.0), (3.0, 4.0), (-3.0, -4.0)] {
+        for &(re, im) in &[
+            (4.0, 0.0),
+            (-4.0, 0.0),
+            (-4.0, -0.0),
+            (3.0, 4.0),
+            (-3.0, -4.0),
+        ] {
             let z = C64::new(re, im);
             let r = csqrt(z);
             assert!((r * r - z).norm() < 1e-14);

@@ -60,7 +60,12 @@ struct LevelTracker {
 
 impl LevelTracker {
     fn new(mode: Levels) -> Self {
-        Self { mode, buf: Vec::with_capacity(8), mean: 0.0, seen: 0 }
+        Self {
+            mode,
+            buf: Vec::with_capacity(8),
+            mean: 0.0,
+            seen: 0,
+        }
     }
     fn value(&self) -> f64 {
         match self.mode {
@@ -71,7 +76,11 @@ impl LevelTracker {
     fn update(&mut self, h: f64, weight: f64) {
         match self.mode {
             Levels::RunningMean => {
-                self.mean = if self.seen == 0 { h } else { weight * h + (1.0 - weight) * self.mean };
+                self.mean = if self.seen == 0 {
+                    h
+                } else {
+                    weight * h + (1.0 - weight) * self.mean
+                };
             }
             Levels::Median8 => {
                 if self.buf.len() == 8 {
@@ -126,7 +135,10 @@ impl AdaptiveEngine {
     pub(crate) fn new(p: AdaptiveParams, fs: f64) -> Self {
         let s = |sec: f64| (sec * fs).round().max(1.0) as usize;
         let (lo, hi) = p.band_hz;
-        let bp = Cascade(vec![super::dsp::Biquad::highpass(lo, fs), super::dsp::Biquad::lowpass(hi, fs)]);
+        let bp = Cascade(vec![
+            super::dsp::Biquad::highpass(lo, fs),
+            super::dsp::Biquad::lowpass(hi, fs),
+        ]);
         let gd = bp.group_delay(0.5 * (lo + hi), fs).max(0.0);
         let k = s(p.derivative_s);
         let l = s(p.integration_s);
@@ -185,7 +197,8 @@ impl AdaptiveEngine {
     }
 
     fn searchback_interval(&self) -> usize {
-        ((self.p.searchback_rr * self.rr_avg() as f64) as usize).min(self.secs(self.p.max_searchback_s))
+        ((self.p.searchback_rr * self.rr_avg() as f64) as usize)
+            .min(self.secs(self.p.max_searchback_s))
     }
 
     fn accept(&mut self, c: Cand, searchback: bool, out: &mut Vec<usize>) {
@@ -216,7 +229,12 @@ impl AdaptiveEngine {
                 at = i;
             }
         }
-        let c = Cand { r: at.saturating_sub(self.r_offset), t, height, slope };
+        let c = Cand {
+            r: at.saturating_sub(self.r_offset),
+            t,
+            height,
+            slope,
+        };
         if self.next_check == usize::MAX {
             self.next_check = t + self.half_sep;
         }
@@ -320,11 +338,18 @@ impl super::streaming::Engine for AdaptiveEngine {
         // exactly as if they were evaluated sample by sample.
         let last_sample = n0 + xs.len() - 1;
         loop {
-            let tc = self.lmax.get(self.next_lmax).map(|&(t, _)| t + self.half_sep);
+            let tc = self
+                .lmax
+                .get(self.next_lmax)
+                .map(|&(t, _)| t + self.half_sep);
             let ts = (!self.pending.is_empty() && self.last.is_some())
                 .then(|| self.next_check.max(self.sb_done.map_or(0, |d| d + 1)));
             let tc_ok = tc.filter(|&t| t <= last_sample);
-            let ts = if self.learning { self.pending.first().map(|c| c.t + self.learn) } else { ts };
+            let ts = if self.learning {
+                self.pending.first().map(|c| c.t + self.learn)
+            } else {
+                ts
+            };
             let ts_ok = ts.filter(|&t| t <= last_sample);
             match (tc_ok, ts_ok) {
                 (None, None) => break,
@@ -349,7 +374,9 @@ impl super::streaming::Engine for AdaptiveEngine {
         // Forget local maxima that can no longer fall inside a pending window.
         while self.next_lmax > 0
             && self.lmax.front().is_some_and(|&(t, _)| {
-                self.lmax.get(self.next_lmax).is_none_or(|&(u, _)| t + 2 * self.half_sep < u)
+                self.lmax
+                    .get(self.next_lmax)
+                    .is_none_or(|&(u, _)| t + 2 * self.half_sep < u)
                     && t + 2 * self.half_sep < last_sample
             })
         {

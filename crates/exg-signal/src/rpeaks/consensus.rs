@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::streaming::{Engine, Light};
 use super::{
-    Detection, Hamilton, NeuroKit, PanTompkins, RPeakDetector, RPeakStream, StreamingDetector, check_fs,
-    check_positive, detect_streamed,
+    Detection, Hamilton, NeuroKit, PanTompkins, RPeakDetector, RPeakStream, StreamingDetector,
+    check_fs, check_positive, detect_streamed,
 };
 use crate::{Ecg, Error, Hz, Result};
 
@@ -64,7 +64,11 @@ impl StreamingDetector for Consensus {
                 reason: format!("{} is not in 1..=3", self.min_votes),
             });
         }
-        let members = vec![self.hamilton.stream(fs)?, self.pan_tompkins.stream(fs)?, self.neurokit.stream(fs)?];
+        let members = vec![
+            self.hamilton.stream(fs)?,
+            self.pan_tompkins.stream(fs)?,
+            self.neurokit.stream(fs)?,
+        ];
         let max_delay = members.iter().map(RPeakStream::delay).max().unwrap_or(0);
         let tol = fs.samples(self.tolerance_s);
         let engine = ConsensusEngine {

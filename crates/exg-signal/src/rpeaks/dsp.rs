@@ -35,10 +35,18 @@ impl Biquad {
         let design = Hz::new(clamp_fc(fc, fs))
             .and_then(|f| Hz::new(fs).and_then(|fs| butter(2, band(f), fs)));
         match design.as_ref().map(|s| s.sections()) {
-            Ok([c]) => Self { b: [c[0] / c[3], c[1] / c[3], c[2] / c[3]], a: [c[4] / c[3], c[5] / c[3]], s: [0.0; 2] },
+            Ok([c]) => Self {
+                b: [c[0] / c[3], c[1] / c[3], c[2] / c[3]],
+                a: [c[4] / c[3], c[5] / c[3]],
+                s: [0.0; 2],
+            },
             // Unreachable for validated rates (the corner is clamped below Nyquist); a
             // pass-through keeps the function total.
-            _ => Self { b: [1.0, 0.0, 0.0], a: [0.0, 0.0], s: [0.0; 2] },
+            _ => Self {
+                b: [1.0, 0.0, 0.0],
+                a: [0.0, 0.0],
+                s: [0.0; 2],
+            },
         }
     }
 
@@ -124,7 +132,11 @@ pub(crate) struct History {
 impl History {
     pub(crate) fn new(cap: usize) -> Self {
         let size = cap.max(2).next_power_of_two();
-        Self { buf: vec![0.0; size], mask: size - 1, next: 0 }
+        Self {
+            buf: vec![0.0; size],
+            mask: size - 1,
+            next: 0,
+        }
     }
     #[inline]
     pub(crate) fn push(&mut self, x: f64) {
@@ -156,7 +168,13 @@ pub(crate) struct MovingMean {
 
 impl MovingMean {
     pub(crate) fn new(len: usize) -> Self {
-        Self { hist: vec![0.0; len.max(1)], pos: 0, sum: 0.0, inv_len: 1.0 / len.max(1) as f64, steps: 0 }
+        Self {
+            hist: vec![0.0; len.max(1)],
+            pos: 0,
+            sum: 0.0,
+            inv_len: 1.0 / len.max(1) as f64,
+            steps: 0,
+        }
     }
     pub(crate) fn len(&self) -> usize {
         self.hist.len()
@@ -189,7 +207,11 @@ pub(crate) fn median(v: &[f64]) -> f64 {
     let mut s: Vec<f64> = v.to_vec();
     s.sort_by(f64::total_cmp);
     let m = s.len() / 2;
-    if s.len() % 2 == 1 { s[m] } else { 0.5 * (s[m - 1] + s[m]) }
+    if s.len() % 2 == 1 {
+        s[m]
+    } else {
+        0.5 * (s[m - 1] + s[m])
+    }
 }
 
 #[cfg(test)]

@@ -133,7 +133,9 @@ impl GradientEngine {
             return;
         };
         // Both windows are centred on `c` (clean-signal time, before the power-line smoother's delay).
-        let Some(c) = n.checked_sub(self.lag_short + self.align) else { return };
+        let Some(c) = n.checked_sub(self.lag_short + self.align) else {
+            return;
+        };
         let above = sm_aligned > self.p.gradient_factor * av && sm_aligned > 0.0;
         match (self.in_qrs, above) {
             (None, true) => self.in_qrs = Some(c),
@@ -149,5 +151,4 @@ impl GradientEngine {
             _ => {}
         }
     }
-
 }

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptive::{AdaptiveEngine, AdaptiveParams, Levels, Rectify};
-use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive, detect_streamed};
+use super::{
+    Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive,
+    detect_streamed,
+};
 use crate::{Ecg, Hz, Result};
 
 /// Hamilton: 8–16 Hz band-pass, derivative, absolute value, 80 ms moving average; QRS and
@@ -94,6 +97,10 @@ impl StreamingDetector for Hamilton {
             t_wave_window_s: self.t_wave_window_s,
             t_wave_slope_ratio: 0.5,
         };
-        Ok(RPeakStream::new(Box::new(AdaptiveEngine::new(p, fs.get())), fs, self.refine_window_s))
+        Ok(RPeakStream::new(
+            Box::new(AdaptiveEngine::new(p, fs.get())),
+            fs,
+            self.refine_window_s,
+        ))
     }
 }

@@ -129,11 +129,17 @@ impl<T: StreamingDetector + ?Sized> StreamingDetector for Arc<T> {
 }
 
 /// Batch detection through a detector's stream (what every built-in `detect` does).
-pub fn detect_streamed<D: StreamingDetector + ?Sized>(detector: &D, ecg: &Ecg) -> Result<Detection> {
+pub fn detect_streamed<D: StreamingDetector + ?Sized>(
+    detector: &D,
+    ecg: &Ecg,
+) -> Result<Detection> {
     let fs = ecg.fs();
     let min = fs.samples(MIN_DURATION_S).max(1);
     if ecg.len() < min {
-        return Err(Error::TooShort { len: ecg.len(), min });
+        return Err(Error::TooShort {
+            len: ecg.len(),
+            min,
+        });
     }
     let mut stream = detector.stream(fs)?;
     let delay_s = stream.delay_s();
@@ -141,7 +147,11 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(detector: &D, ecg: &Ecg) -
     stream.push_into(ecg.samples(), &mut peaks)?;
     let end = stream.finish();
     peaks.extend(end.peaks);
-    Ok(Detection { peaks: RPeaks::new(peaks, fs, ecg.len())?, polarity: end.polarity, delay_s })
+    Ok(Detection {
+        peaks: RPeaks::new(peaks, fs, ecg.len())?,
+        polarity: end.polarity,
+        delay_s,
+    })
 }
 
 /// Names accepted by [`by_name`], default first.
@@ -169,7 +179,10 @@ pub(crate) fn check_fs(fs: Hz) -> Result<()> {
     if f < FS_RANGE_HZ.0 || f > FS_RANGE_HZ.1 {
         return Err(Error::InvalidParameter {
             name: "fs",
-            reason: format!("{f} Hz is outside the supported {}–{} Hz", FS_RANGE_HZ.0, FS_RANGE_HZ.1),
+            reason: format!(
+                "{f} Hz is outside the supported {}–{} Hz",
+                FS_RANGE_HZ.0, FS_RANGE_HZ.1
+            ),
         });
     }
     Ok(())
@@ -179,6 +192,9 @@ pub(crate) fn check_positive(name: &'static str, v: f64) -> Result<()> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(Error::InvalidParameter { name, reason: format!("{v} must be finite and > 0") })
+        Err(Error::InvalidParameter {
+            name,
+            reason: format!("{v} must be finite and > 0"),
+        })
     }
 }

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::gradient::{GradientEngine, GradientParams};
-use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive, detect_streamed};
+use super::{
+    Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive,
+    detect_streamed,
+};
 use crate::{Ecg, Hz, Result};
 
 /// NeuroKit-style detector, implemented from its published description: clean with a 0.5 Hz
@@ -90,6 +93,10 @@ impl StreamingDetector for NeuroKit {
             max_window_s: self.max_window_s,
             powerline_hz: self.powerline_hz,
         };
-        Ok(RPeakStream::new(Box::new(GradientEngine::new(p, fs.get())), fs, self.refine_window_s))
+        Ok(RPeakStream::new(
+            Box::new(GradientEngine::new(p, fs.get())),
+            fs,
+            self.refine_window_s,
+        ))
     }
 }

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptive::{AdaptiveEngine, AdaptiveParams, Levels, Rectify};
-use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive, detect_streamed};
+use super::{
+    Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive,
+    detect_streamed,
+};
 use crate::{Ecg, Hz, Result};
 
 /// Pan-Tompkins: 5–15 Hz band-pass, derivative, squaring, 150 ms moving-window integration,
@@ -93,6 +96,10 @@ impl StreamingDetector for PanTompkins {
             t_wave_window_s: self.t_wave_window_s,
             t_wave_slope_ratio: 0.5,
         };
-        Ok(RPeakStream::new(Box::new(AdaptiveEngine::new(p, fs.get())), fs, self.refine_window_s))
+        Ok(RPeakStream::new(
+            Box::new(AdaptiveEngine::new(p, fs.get())),
+            fs,
+            self.refine_window_s,
+        ))
     }
 }

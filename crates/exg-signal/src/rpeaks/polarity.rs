@@ -34,7 +34,11 @@ impl PolarityVote {
     pub(crate) fn update(&mut self, vmax: f64, vmin: f64) -> bool {
         let up = vmax.max(0.0);
         let down = (-vmin).max(0.0);
-        let r = if up + down > 0.0 { (up - down) / (up + down) } else { 0.0 };
+        let r = if up + down > 0.0 {
+            (up - down) / (up + down)
+        } else {
+            0.0
+        };
         let s = match self.score {
             None => r,
             Some(s) => 0.9 * s + 0.1 * r,

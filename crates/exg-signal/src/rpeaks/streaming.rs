@@ -117,7 +117,10 @@ impl RPeakStream {
             offset: None,
             // Light cleaning for refinement: 0.5 Hz high-pass removes baseline wander without
             // moving the QRS extremum (its group delay above 5 Hz is under one sample at 360 Hz).
-            light: Light { hp: Biquad::highpass(0.5, f), y: History::new(delay + 2 * refine_half + BLOCK + 8) },
+            light: Light {
+                hp: Biquad::highpass(0.5, f),
+                y: History::new(delay + 2 * refine_half + BLOCK + 8),
+            },
             block: Vec::with_capacity(BLOCK),
             candidates: Vec::new(),
             waiting: VecDeque::new(),
@@ -181,7 +184,8 @@ impl RPeakStream {
         self.block.clear();
         self.block.extend(part.iter().map(|&x| x - x0));
         let n0 = self.n;
-        self.engine.process(n0, &self.block, &mut self.light, &mut self.candidates);
+        self.engine
+            .process(n0, &self.block, &mut self.light, &mut self.candidates);
         self.n += part.len();
         if !self.candidates.is_empty() {
             self.waiting.extend(self.candidates.drain(..));
@@ -203,7 +207,9 @@ impl RPeakStream {
     }
 
     fn refine_and_queue(&mut self, c: usize) {
-        let lo = c.saturating_sub(self.refine_half).max(self.light.y.oldest());
+        let lo = c
+            .saturating_sub(self.refine_half)
+            .max(self.light.y.oldest());
         let hi = (c + self.refine_half).min(self.n.saturating_sub(1));
         if lo > hi {
             return;
@@ -238,6 +244,10 @@ impl RPeakStream {
         while let Some(c) = self.waiting.pop_front() {
             self.refine_and_queue(c);
         }
-        StreamEnd { peaks: self.ready.drain(..).collect(), polarity: self.vote.polarity(), samples: n }
+        StreamEnd {
+            peaks: self.ready.drain(..).collect(),
+            polarity: self.vote.polarity(),
+            samples: n,
+        }
     }
 }

@@ -35,8 +35,9 @@ use crate::{Error, RPeaks, Result};
 /// flutter episode marks `[` `]`, P/T-wave marks, … — is not a beat. This set gives the database's
 /// 109,494 beats; `!` is left out as in ANSI/AAMI EC57, whose QRS statistics exclude ventricular
 /// flutter episodes.
-pub const BEAT_SYMBOLS: [&str; 19] =
-    ["N", "L", "R", "B", "A", "a", "J", "S", "V", "r", "F", "e", "j", "n", "E", "/", "f", "Q", "?"];
+pub const BEAT_SYMBOLS: [&str; 19] = [
+    "N", "L", "R", "B", "A", "a", "J", "S", "V", "r", "F", "e", "j", "n", "E", "/", "f", "Q", "?",
+];
 
 /// `true` when `symbol` is in [`BEAT_SYMBOLS`].
 pub fn is_beat_symbol(symbol: &str) -> bool {
@@ -84,7 +85,10 @@ pub fn match_peaks(reference: &[usize], detected: &[usize], tolerance: usize) ->
                 && dist(d[b], next) < dist(d[b], ri)
             {
                 // The detection belongs to the next beat; use an earlier one if any is in range.
-                if let Some(e) = (start..b).rev().find(|&e| !used[e] && dist(d[e], ri) <= tolerance) {
+                if let Some(e) = (start..b)
+                    .rev()
+                    .find(|&e| !used[e] && dist(d[e], ri) <= tolerance)
+                {
                     take = e;
                 }
             }
@@ -94,7 +98,12 @@ pub fn match_peaks(reference: &[usize], detected: &[usize], tolerance: usize) ->
             m.missed.push(ri);
         }
     }
-    m.extra = d.iter().zip(&used).filter(|(_, u)| !**u).map(|(&x, _)| x).collect();
+    m.extra = d
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(&x, _)| x)
+        .collect();
     m
 }
 
@@ -117,7 +126,12 @@ pub struct Score {
 impl Score {
     /// Statistics of a matching at sampling rate `fs_hz` (used for the timing errors).
     pub fn from_matching(m: &Matching, fs_hz: f64) -> Self {
-        let mut s = Score { tp: m.pairs.len(), fp: m.extra.len(), fn_: m.missed.len(), ..Score::default() };
+        let mut s = Score {
+            tp: m.pairs.len(),
+            fp: m.extra.len(),
+            fn_: m.missed.len(),
+            ..Score::default()
+        };
         for &(r, d) in &m.pairs {
             let e = (d as f64 - r as f64) * 1000.0 / fs_hz;
             s.error_sum_ms += e;
@@ -144,8 +158,11 @@ impl Score {
     }
     /// Population standard deviation of the timing error in ms; `None` without matches.
     pub fn sd_error_ms(&self) -> Option<f64> {
-        self.mean_error_ms()
-            .map(|m| (self.error_sq_sum_ms / self.tp as f64 - m * m).max(0.0).sqrt())
+        self.mean_error_ms().map(|m| {
+            (self.error_sq_sum_ms / self.tp as f64 - m * m)
+                .max(0.0)
+                .sqrt()
+        })
     }
 }
 

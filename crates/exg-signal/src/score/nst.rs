@@ -12,7 +12,13 @@ use crate::{Error, Result};
 
 /// The gain that brings `noise` to `snr_db` relative to the QRS amplitude of `clean` at the
 /// reference `beats` (sample indices), sampled at `fs_hz`.
-pub fn nst_gain(clean: &[f64], beats: &[usize], noise: &[f64], snr_db: f64, fs_hz: f64) -> Result<f64> {
+pub fn nst_gain(
+    clean: &[f64],
+    beats: &[usize],
+    noise: &[f64],
+    snr_db: f64,
+    fs_hz: f64,
+) -> Result<f64> {
     if !snr_db.is_finite() || !(fs_hz.is_finite() && fs_hz > 0.0) {
         return Err(Error::InvalidParameter {
             name: "snr_db",
@@ -25,34 +31,57 @@ pub fn nst_gain(clean: &[f64], beats: &[usize], noise: &[f64], snr_db: f64, fs_h
         .filter(|&&b| b < clean.len())
         .map(|&b| {
             let w = &clean[b.saturating_sub(half)..(b + half + 1).min(clean.len())];
-            let (lo, hi) = w.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+            let (lo, hi) = w
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
             hi - lo
         })
         .filter(|v| v.is_finite())
         .collect();
     if pp.is_empty() {
-        return Err(Error::InvalidParameter { name: "beats", reason: "no reference beat inside the signal".into() });
+        return Err(Error::InvalidParameter {
+            name: "beats",
+            reason: "no reference beat inside the signal".into(),
+        });
     }
     pp.sort_by(f64::total_cmp);
     let a = pp[pp.len() / 2];
     let s = a * a / 8.0;
     if noise.is_empty() || noise.iter().any(|v| !v.is_finite()) {
-        return Err(Error::InvalidParameter { name: "noise", reason: "empty or non-finite noise".into() });
+        return Err(Error::InvalidParameter {
+            name: "noise",
+            reason: "empty or non-finite noise".into(),
+        });
     }
     let mean = noise.iter().sum::<f64>() / noise.len() as f64;
     let n = noise.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / noise.len() as f64;
     if n <= 0.0 {
-        return Err(Error::InvalidParameter { name: "noise", reason: "noise has zero power".into() });
+        return Err(Error::InvalidParameter {
+            name: "noise",
+            reason: "noise has zero power".into(),
+        });
     }
     Ok((s / (n * 10f64.powf(snr_db / 10.0))).sqrt())
 }
 
 /// `clean + gain · (noise − mean(noise))` over the common length, with the gain of [`nst_gain`].
-pub fn add_noise(clean: &[f64], beats: &[usize], noise: &[f64], snr_db: f64, fs_hz: f64) -> Result<Vec<f64>> {
+pub fn add_noise(
+    clean: &[f64],
+    beats: &[usize],
+    noise: &[f64],
+    snr_db: f64,
+    fs_hz: f64,
+) -> Result<Vec<f64>> {
     let len = clean.len().min(noise.len());
     let g = nst_gain(clean, beats, &noise[..len], snr_db, fs_hz)?;
     let mean = noise[..len].iter().sum::<f64>() / len as f64;
-    Ok(clean[..len].iter().zip(&noise[..len]).map(|(c, n)| c + g * (n - mean)).collect())
+    Ok(clean[..len]
+        .iter()
+        .zip(&noise[..len])
+        .map(|(c, n)| c + g * (n - mean))
+        .collect())
 }
 
 #[cfg(test)]
@@ -68,7 +97,9 @@ mod tests {
             clean[b] = 1.0;
             clean[b + 5] = -1.0;
         }
-        let noise: Vec<f64> = (0..3600).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let noise: Vec<f64> = (0..3600)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         let g = nst_gain(&clean, &beats, &noise, 0.0, 360.0).unwrap();
         assert!((g - 0.5f64.sqrt()).abs() < 1e-12);
         let g6 = nst_gain(&clean, &beats, &noise, 6.0, 360.0).unwrap();

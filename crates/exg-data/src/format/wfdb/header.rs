@@ -316,10 +316,8 @@ fn parse_signal_line(line: &str) -> std::result::Result<SignalSpec, String> {
                     .map_err(|_| format!("bad baseline in `{g}`"))?,
             );
         }
-        if let Some(u) = upart {
-            if !u.is_empty() {
-                units = u.to_owned();
-            }
+        if let Some(u) = upart.filter(|u| !u.is_empty()) {
+            units = u.to_owned();
         }
     }
     let int_field = |i: usize, what: &str| -> std::result::Result<Option<i64>, String> {

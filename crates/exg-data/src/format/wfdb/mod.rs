@@ -7,7 +7,7 @@
 //!
 //! Entry points:
 //! - [`read_record`]: the whole record as a [`Record`] (physical units, header comments in
-//!   [`Metadata`](crate::Metadata), CinC `Dx` codes in `metadata.labels`);
+//!   [`Metadata`], CinC `Dx` codes in `metadata.labels`);
 //! - [`SignalReader`]: the same signals chunk by chunk, for long records;
 //! - [`read_annotations`] / [`read_annotation_file`]: `.atr` files, with [`is_beat`].
 //!

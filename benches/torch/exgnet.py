@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""PyTorch twin of exg-model's EXGnet, for side-by-side speed comparison.
+
+Reads the SAME JSON as `exg bench train` (benches/exgnet-bench.json): the network config under
+"model", plus batch, lr, weight_decay, warmup, use_aux, seed. Builds the identical network (same
+layers, shapes, parameter names and count) and times either a full training step (forward,
+cross-entropy, backward, AdamW; batch from the config) or single-record inference (batch 1, eval
+mode, no grad). Prints the same fields as exg's report.
+
+    python benches/torch/exgnet.py --config benches/exgnet-bench.json --steps 10 --json --threads 2
+    python benches/torch/exgnet.py --config benches/exgnet-bench.json --steps 50 --json --threads 1 --infer
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", required=True)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--infer", action="store_true", help="time one-record inference instead")
+    return p.parse_args()
+
+
+args = parse()
+if args.threads:
+    # Set before importing torch so OpenMP/MKL pools start at the right size.
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    os.environ["MKL_NUM_THREADS"] = str(args.threads)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+if args.threads:
+    torch.set_num_threads(args.threads)
+
+
+def widths(cfg, width):
+    # Same rounding as ExgNetConfig::widths: round(W*s0), round(W*s1), remainder.
+    a = int(round(width * cfg["split"][0] + 1e-12))
+    b = int(round(width * cfg["split"][1] + 1e-12))
+    return [a, b, width - a - b]
+
+
+class ConvBn(nn.Module):
+    def __init__(self, cin, cout, k, dilation, same, eps, momentum):
+        super().__init__()
+        self.conv = nn.Conv1d(cin, cout, k, dilation=dilation,
+                              padding="same" if same else 0, bias=False)
+        self.bn = nn.BatchNorm1d(cout, eps=eps, momentum=momentum)
+
+
+class MultiResBlock(nn.Module):
+    def __init__(self, cin, ws, k, dilation, pool, eps, momentum):
+        super().__init__()
+        self.a = ConvBn(cin, ws[0], k, dilation, True, eps, momentum)
+        self.b = ConvBn(ws[0], ws[1], k, dilation, True, eps, momentum)
+        self.c = ConvBn(ws[1], ws[2], k, dilation, True, eps, momentum)
+        self.shortcut = ConvBn(cin, sum(ws), 1, 1, False, eps, momentum)
+        self.pool = pool
+
+    def forward(self, x):
+        ya = F.relu(self.a.bn(self.a.conv(x)))
+        yb = F.relu(self.b.bn(self.b.conv(ya)))
+        yc = F.relu(self.c.bn(self.c.conv(yb)))
+        y = F.relu(self.shortcut.bn(self.shortcut.conv(x)) + torch.cat([ya, yb, yc], 1))
+        return F.max_pool1d(y, self.pool) if self.pool > 1 else y
+
+
+class Net(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        blocks, cin = [], 1
+        for b in cfg["blocks"]:
+            blocks.append(MultiResBlock(cin, widths(cfg, b["width"]), b["kernel"],
+                                        b.get("dilation", 1), b.get("pool", 1),
+                                        cfg["bn_eps"], cfg["bn_momentum"]))
+            cin = b["width"]
+        self.blocks = nn.ModuleList(blocks)
+        self.head = nn.Linear(cin, cfg["n_classes"])
+
+    def forward(self, x):
+        for b in self.blocks:
+            x = b(x)
+        emb = x.mean(-1)
+        return x, emb, self.head(emb)
+
+
+class Aux(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        a = cfg["aux"]
+        layers, din = [], a["n_features"]
+        for h in a["hidden"]:
+            layers.append(nn.Linear(din, h))
+            din = h
+        self.mlp = nn.ModuleList(layers)
+        self.head = nn.Linear(cfg["blocks"][-1]["width"] + din, cfg["n_classes"])
+
+    def forward(self, emb, feats):
+        h = feats
+        for l in self.mlp:
+            h = F.relu(l(h))
+        return self.head(torch.cat([emb, h], 1))
+
+
+class Model(nn.Module):
+    def __init__(self, cfg, use_aux):
+        super().__init__()
+        self.net = Net(cfg)
+        self.aux = Aux(cfg) if use_aux else None
+
+
+def flops(cfg):
+    f, cin, n = 0, 1, cfg["input_len"]
+    for b in cfg["blocks"]:
+        c = cin
+        for w in widths(cfg, b["width"]):
+            f += 2 * c * w * b["kernel"] * n
+            c = w
+        f += 2 * cin * b["width"] * n
+        cin, n = b["width"], n // b.get("pool", 1)
+    return f + 2 * cin * cfg["n_classes"]
+
+
+def summarize(v):
+    v = sorted(v)
+    return sum(v) / len(v), v[0], v[len(v) // 2]
+
+
+def main():
+    bc = json.load(open(args.config))
+    cfg = bc["model"]
+    torch.manual_seed(bc.get("seed", 0))
+    use_aux = bool(bc.get("use_aux", False)) and not args.infer
+    model = Model(cfg, use_aux)
+    n_net = sum(p.numel() for p in model.net.parameters())
+    n_aux = sum(p.numel() for p in model.aux.parameters()) if model.aux is not None else 0
+    warm = bc.get("warmup", 2)
+    tot, fw, bw, op = [], [], [], []
+    if args.infer:
+        model.eval()
+        x = torch.randn(1, 1, cfg["input_len"])
+        with torch.inference_mode():
+            for i in range(warm + args.steps):
+                t0 = time.perf_counter()
+                model.net(x)[2].tolist()
+                if i >= warm:
+                    tot.append((time.perf_counter() - t0) * 1e3)
+        fw = tot
+        batch = 1
+    else:
+        model.train()
+        batch = bc["batch"]
+        x = torch.randn(batch, 1, cfg["input_len"])
+        y = torch.randint(0, cfg["n_classes"], (batch,))
+        feats = torch.randn(batch, cfg["aux"]["n_features"]) if use_aux else None
+        opt = torch.optim.AdamW(model.parameters(), lr=bc["lr"], weight_decay=bc["weight_decay"])
+        for i in range(warm + args.steps):
+            t0 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            _, emb, logits = model.net(x)
+            loss = F.cross_entropy(logits, y)
+            if use_aux:
+                loss = loss + F.cross_entropy(model.aux(emb, feats), y)
+            loss.item()
+            t1 = time.perf_counter()
+            loss.backward()
+            t2 = time.perf_counter()
+            opt.step()
+            t3 = time.perf_counter()
+            if i >= warm:
+                tot.append((t3 - t0) * 1e3)
+                fw.append((t1 - t0) * 1e3)
+                bw.append((t2 - t1) * 1e3)
+                op.append((t3 - t2) * 1e3)
+    mean, mn, med = summarize(tot)
+    avg = lambda v: sum(v) / len(v) if v else 0.0
+    rep = {
+        "bench": "infer" if args.infer else "train",
+        "ms_per_step": mean, "ms_min": mn, "ms_median": med,
+        "ms_forward": avg(fw), "ms_backward": avg(bw), "ms_optimizer": avg(op),
+        "steps": args.steps, "batch": batch, "threads": torch.get_num_threads(),
+        "params": n_net, "aux_params": n_aux, "flops_per_record": flops(cfg),
+        "framework": f"pytorch {torch.__version__}",
+    }
+    if args.json:
+        print(json.dumps(rep))
+    else:
+        print(rep)
+
+
+if __name__ == "__main__":
+    main()

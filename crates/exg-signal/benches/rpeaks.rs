@@ -1,0 +1,49 @@
+//! Whole-record R-peak detection speed (criterion).
+//!
+//! `cargo bench -p exg-signal --bench rpeaks`
+//!
+//! Input: MIT-BIH record 100, channel 0 (30 min, 650,000 samples at 360 Hz) from
+//! `$EXG_DATA_DIR/mitdb` or `../shared/data/mitdb`; when absent, a 30-min synthetic ECG at
+//! 360 Hz from `exg_data::synthetic` (said on stderr). The side-by-side comparison with
+//! NeuroKit2 is `tools/signal_peaks_speed.py` (see docs/benchmarks.md).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use exg_signal::rpeaks::{DETECTOR_NAMES, by_name};
+use exg_signal::{Ecg, Hz};
+
+fn input() -> Ecg {
+    let dir = std::env::var("EXG_DATA_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
+    match exg_data::format::wfdb::read_record(format!("{dir}/mitdb/100")).and_then(|r| r.ecg(0)) {
+        Ok(ecg) => ecg,
+        Err(e) => {
+            eprintln!("MIT-BIH 100 unavailable ({e}); using a 30-min synthetic ECG at 360 Hz");
+            let cfg = exg_data::synthetic::SyntheticConfig {
+                white_noise_mv: 0.02,
+                ..exg_data::synthetic::SyntheticConfig::new(
+                    Hz::new(360.0).expect("valid rate"),
+                    1800.0,
+                )
+            };
+            exg_data::synthetic::generate(&cfg)
+                .expect("valid config")
+                .ecg
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let ecg = input();
+    let mut g = c.benchmark_group("rpeaks_30min_360hz");
+    g.sample_size(20);
+    for name in DETECTOR_NAMES {
+        let det = by_name(name).expect("built-in detector");
+        g.bench_function(name, |b| {
+            b.iter(|| det.detect(std::hint::black_box(&ecg)).expect("detects"))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
