@@ -202,5 +202,67 @@ def main():
     print(f"wrote {OUT} ({total} bytes)")
 
 
+def speed():
+    """Side-by-side speed, one run: SciPy timed here (median of 7 runs), then the Rust criterion
+    bench `cargo bench -p exg-signal --bench filter` run from here; prints a Markdown table with
+    the ratio SciPy / exg for the docs/benchmarks.md section."""
+    import re
+    import subprocess
+    import time
+
+    data = os.environ.get("EXG_DATA_DIR", os.path.join(ROOT, "..", "shared", "data"))
+    rec = os.path.join(data, "mitdb", "100")
+    if os.path.exists(rec + ".hea"):
+        import wfdb
+        x = wfdb.rdrecord(rec, channels=[0]).p_signal[:, 0].copy()
+    else:
+        t = np.arange(650_000) / 360.0
+        x = np.sin(7.5 * t) + 0.3 * np.sin(157.0 * t) + 0.5 * np.sin(1.1 * t)
+    fs = 360.0
+    sos = ss.butter(4, (0.5, 40.0), "bandpass", fs=fs, output="sos")
+    b, a = ss.iirnotch(60.0, 30.0, fs)
+    nsos = ss.tf2sos(b, a)
+    k1, k2 = int(round(0.2 * fs)) | 1, int(round(0.6 * fs)) | 1
+    cases = {
+        "butter_design_bp4": lambda: ss.butter(4, (0.5, 40.0), "bandpass", fs=fs, output="sos"),
+        "sosfilt_bp4": lambda: ss.sosfilt(sos, x),
+        "sosfiltfilt_bp4": lambda: ss.sosfiltfilt(sos, x),
+        "sosfiltfilt_notch60": lambda: ss.sosfiltfilt(nsos, x),
+        "median_baseline_200_600ms": lambda: scipy.ndimage.median_filter(
+            scipy.ndimage.median_filter(x, size=k1, mode="reflect"), size=k2, mode="reflect"),
+        "resample_poly_360_500": lambda: ss.resample_poly(x, 25, 18),
+        "resample_fft_360_500": lambda: ss.resample(x, len(x) * 25 // 18),
+    }
+    py = {}
+    for name, f in cases.items():
+        runs = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            f()
+            runs.append(time.perf_counter() - t0)
+        py[name] = (float(np.median(runs)), min(runs), max(runs))
+    env = dict(os.environ)
+    out = subprocess.run(["cargo", "bench", "-p", "exg-signal", "--bench", "filter"], cwd=ROOT,
+                         capture_output=True, text=True, env=env).stdout
+    unit = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    rust = {}
+    for m in re.finditer(r"filter_30min_360hz/(\S+)\s+time:\s+\[([\d.]+) (\S+) ([\d.]+) (\S+) ([\d.]+) (\S+)\]", out):
+        rust[m.group(1)] = (float(m.group(4)) * unit[m.group(5)], float(m.group(2)) * unit[m.group(3)],
+                            float(m.group(6)) * unit[m.group(7)])
+    print(f"input: {len(x)} samples at 360 Hz; scipy {scipy.__version__}, numpy {np.__version__}")
+    print("| step | SciPy median (min-max) | exg median (criterion CI) | SciPy / exg |")
+    print("|---|---|---|---|")
+    for name in list(cases) + ["sosfilter_push_bp4"]:
+        p_ = py.get(name)
+        r_ = rust.get(name)
+        fmt = lambda v: f"{v[0]*1e3:.3f} ms ({v[1]*1e3:.3f}-{v[2]*1e3:.3f})" if v else "-"
+        ratio = f"{p_[0] / r_[0]:.1f}x" if p_ and r_ else "-"
+        print(f"| {name} | {fmt(p_)} | {fmt(r_)} | {ratio} |")
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    if "--speed" in sys.argv:
+        speed()
+    else:
+        main()

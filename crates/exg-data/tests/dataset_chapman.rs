@@ -134,6 +134,16 @@ fn bad_inputs_are_typed_errors() {
         chapman::read_ecg_csv(dir.join("ECGDataDenoised/X.csv"), Waveforms::Denoised),
         Err(Error::Malformed { .. })
     ));
+    // A raw file whose header lists the leads in another order.
+    std::fs::write(
+        dir.join("raw.csv"),
+        "II,I,III,aVR,aVL,aVF,V1,V2,V3,V4,V5,V6\n1,2,3,4,5,6,7,8,9,10,11,12\n",
+    )
+    .unwrap();
+    assert!(matches!(
+        chapman::read_ecg_csv(dir.join("raw.csv"), Waveforms::Raw),
+        Err(Error::Malformed { .. })
+    ));
     // Random bytes named .xlsx, an empty CSV table, a missing file.
     std::fs::write(
         dir.join("bad.xlsx"),

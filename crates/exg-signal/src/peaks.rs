@@ -33,12 +33,12 @@ impl RPeaks {
                 w[0], w[1]
             )));
         }
-        if let Some(&last) = indices.last() {
-            if last >= signal_len {
-                return Err(Error::InvalidPeaks(format!(
-                    "index {last} is outside a signal of {signal_len} samples"
-                )));
-            }
+        if let Some(&last) = indices.last()
+            && last >= signal_len
+        {
+            return Err(Error::InvalidPeaks(format!(
+                "index {last} is outside a signal of {signal_len} samples"
+            )));
         }
         Ok(Self {
             indices,

@@ -130,8 +130,10 @@ impl DiagnosticsRow {
 }
 
 /// Reads the diagnostics table: `.xlsx` with calamine (first worksheet), anything else as
-/// comma-separated text with a header row. Columns are found by name (extra columns such as a
-/// `Group4` column are ignored), so exports with reordered columns read the same.
+/// comma-separated text with a header row (fields may be double-quoted but must not contain
+/// commas; Chapman's never do). Columns are found by name (extra columns such as a `Group4`
+/// column are ignored), so exports with reordered columns read the same. Any missing column,
+/// unknown rhythm or gender, or non-numeric measurement is [`Error::Malformed`] with its row.
 pub fn read_diagnostics(path: impl AsRef<Path>) -> Result<Vec<DiagnosticsRow>> {
     let path = path.as_ref();
     let is_xlsx = path
@@ -327,12 +329,13 @@ impl Waveforms {
 }
 
 /// Reads one Chapman waveform CSV as a 12-lead record at 500 Hz, converted from microvolts to
-/// millivolts. Fails unless the file has exactly 12 columns.
+/// millivolts. Fails ([`Error::Malformed`]) unless the file has exactly 12 columns and, for
+/// [`Waveforms::Raw`], a header row naming the leads I ... V6 in order.
 pub fn read_ecg_csv(path: impl AsRef<Path>, layout: Waveforms) -> Result<Record> {
     let path = path.as_ref();
     // Names are imposed after the column count is checked, so a file with the wrong number of
-    // columns is reported as a malformed Chapman file (the raw files' header row is skipped;
-    // we use our spelling of the lead names either way).
+    // columns is reported as a malformed Chapman file; a raw file's header must list the leads
+    // in the documented order (any letter case).
     let options = CsvOptions {
         header: match layout {
             Waveforms::Denoised => HeaderRow::Absent,
@@ -349,6 +352,21 @@ pub fn read_ecg_csv(path: impl AsRef<Path>, layout: Waveforms) -> Result<Record>
             format: "Chapman CSV",
             detail: format!("{} columns, expected 12 leads", rec.channels.len()),
         });
+    }
+    if layout == Waveforms::Raw {
+        // A header naming the leads in another order would silently mislabel every lead.
+        let names: Vec<&str> = rec.channels.iter().map(|c| c.name.as_str()).collect();
+        if !names
+            .iter()
+            .zip(LEADS)
+            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        {
+            return Err(Error::Malformed {
+                path: path.to_path_buf(),
+                format: "Chapman CSV",
+                detail: format!("header row {names:?}, expected the leads {LEADS:?}"),
+            });
+        }
     }
     for (ch, name) in rec.channels.iter_mut().zip(LEADS) {
         ch.name = name.to_owned();

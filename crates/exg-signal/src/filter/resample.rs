@@ -63,8 +63,8 @@ fn best_rational(r: f64, max: u64) -> (usize, usize) {
         let (p2, q2) = (a.saturating_mul(p1) + p0, a.saturating_mul(q1) + q0);
         if p2 > max || q2 > max {
             // Largest semiconvergent that still fits.
-            let k_p = if p1 > 0 { (max - p0) / p1 } else { u64::MAX };
-            let k_q = if q1 > 0 { (max - q0) / q1 } else { u64::MAX };
+            let k_p = (max - p0).checked_div(p1).unwrap_or(u64::MAX);
+            let k_q = (max - q0).checked_div(q1).unwrap_or(u64::MAX);
             let k = k_p.min(k_q);
             let (ps, qs) = (k * p1 + p0, k * q1 + q0);
             if k > 0 && ((ps as f64 / qs as f64) - r).abs() < ((p1 as f64 / q1 as f64) - r).abs() {
@@ -248,14 +248,14 @@ pub fn resample_fft(x: &[f64], num: usize) -> Result<Vec<f64>> {
     let mut out_spec = vec![Complex::new(0.0, 0.0); num / 2 + 1];
     let keep = m2.min(out_spec.len());
     out_spec[..keep].copy_from_slice(&spec[..keep]);
-    if m % 2 == 0 && num != n_x {
+    if m.is_multiple_of(2) && num != n_x {
         // The unpaired bin at m/2: SciPy doubles it when down-sampling (folding the pair
         // into one), halves it when up-sampling (splitting it into a pair).
         out_spec[m / 2] *= if num < n_x { 2.0 } else { 0.5 };
     }
     // irfft ignores the imaginary parts of the DC and (even length) Nyquist bins.
     out_spec[0].im = 0.0;
-    if num % 2 == 0 {
+    if num.is_multiple_of(2) {
         out_spec[num / 2].im = 0.0;
     }
     let inv = planner.plan_fft_inverse(num);

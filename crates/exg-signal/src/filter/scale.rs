@@ -18,7 +18,8 @@ fn check(x: &[f64]) -> Result<()> {
 
 fn is_flat(spread: f64, x: &[f64]) -> bool {
     let mag = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    !(spread > FLAT_RATIO * mag) || spread == 0.0
+    // Written so that a NaN spread also counts as flat.
+    spread.partial_cmp(&(FLAT_RATIO * mag)) != Some(std::cmp::Ordering::Greater) || spread == 0.0
 }
 
 /// `(x - mean) / std` with the population standard deviation (`ddof = 0`):
@@ -67,7 +68,7 @@ pub(crate) fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// Median as `np.median` (mean of the two middle values for even lengths).
 pub(crate) fn median_sorted(sorted: &[f64]) -> f64 {
     let n = sorted.len();
-    if n % 2 == 1 {
+    if !n.is_multiple_of(2) {
         sorted[n / 2]
     } else {
         (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
