@@ -10,16 +10,28 @@ fn fixtures() -> PathBuf {
 }
 
 fn exg(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_exg")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_exg"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn json_of(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn fails_cleanly(out: &Output) {
-    assert_eq!(out.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -42,11 +54,20 @@ fn wfdb_fixture_with_annotations() {
 
 #[test]
 fn cinc_style_metadata_and_edf() {
-    let v = json_of(&exg(&["info", fixtures().join("wfdb/syn16").to_str().unwrap()]));
+    let v = json_of(&exg(&[
+        "info",
+        fixtures().join("wfdb/syn16").to_str().unwrap(),
+    ]));
     assert_eq!(v["metadata"]["fields"]["Age"], "61");
     assert_eq!(v["metadata"]["labels"][1], "164889003");
-    let v = json_of(&exg(&["info", fixtures().join("edfplus_c.edf").to_str().unwrap()]));
-    assert_eq!((v["format"].as_str(), v["fs"].as_f64()), (Some("edf"), Some(250.0)));
+    let v = json_of(&exg(&[
+        "info",
+        fixtures().join("edfplus_c.edf").to_str().unwrap(),
+    ]));
+    assert_eq!(
+        (v["format"].as_str(), v["fs"].as_f64()),
+        (Some("edf"), Some(250.0))
+    );
     assert_eq!(v["n_annotations"], 3);
     assert_eq!(v["channels"][1]["units"], "uV");
 }
@@ -61,10 +82,18 @@ fn csv_requires_fs() {
     fails_cleanly(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fs"));
     let v = json_of(&exg(&["info", p.to_str().unwrap(), "--fs", "500"]));
-    assert_eq!((v["n_samples"].as_u64(), v["duration_s"].as_f64()), (Some(2), Some(0.004)));
+    assert_eq!(
+        (v["n_samples"].as_u64(), v["duration_s"].as_f64()),
+        (Some(2), Some(0.004))
+    );
     fails_cleanly(&exg(&["info", p.to_str().unwrap(), "--fs", "0"]));
     // A negative number parses as an unknown flag: clap's usage error, exit code 2.
-    assert_eq!(exg(&["info", p.to_str().unwrap(), "--fs", "-3"]).status.code(), Some(2));
+    assert_eq!(
+        exg(&["info", p.to_str().unwrap(), "--fs", "-3"])
+            .status
+            .code(),
+        Some(2)
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -99,6 +128,9 @@ fn mitdb_100_when_present() {
         return;
     }
     let v = json_of(&exg(&["info", p.to_str().unwrap()]));
-    assert_eq!((v["n_samples"].as_u64(), v["n_annotations"].as_u64()), (Some(650_000), Some(2274)));
+    assert_eq!(
+        (v["n_samples"].as_u64(), v["n_annotations"].as_u64()),
+        (Some(650_000), Some(2274))
+    );
     assert_eq!(v["n_beats"], 2273);
 }

@@ -298,6 +298,14 @@ fn edf_errors() {
         edf::read_edf(s.write("hsize.edf", &hsize)),
         Error::Malformed { .. }
     );
+    // EDF+D record onset far beyond the data: the NaN gap fill is refused, not allocated.
+    let mut far = std::fs::read(fixture("edfplus_d.edf")).unwrap();
+    let at = far.windows(5).position(|w| w == b"+3\x14\x14\x00").unwrap();
+    far[at..at + 7].copy_from_slice(b"+999\x14\x14\x00");
+    assert_err!(
+        edf::read_edf(s.write("far.edf", &far)),
+        Error::Unsupported { .. }
+    );
     // Digital min == max: no scale.
     let mut flat = good.clone();
     let o = 256 + ns * 120; // digital minimum of signal 0

@@ -34,7 +34,9 @@ pub use error::{Error, Result};
 pub use hrv::frequency::{HrvFrequency, PsdMethod};
 pub use hrv::nonlinear::{Complexity, Poincare};
 pub use hrv::time::{HrvTime, TimeFeature};
-pub use morphology::{AtrialActivity, Delineation, DelineatorParams, Morphology, delineate, delineate_with};
+pub use morphology::{
+    AtrialActivity, Delineation, DelineatorParams, Morphology, delineate, delineate_with,
+};
 pub use provided::{CHAPMAN_DIAGNOSTICS, ProvidedFeatures, ProvidedRecord};
 pub use rhythm::Rhythm;
 pub use standardize::Standardizer;

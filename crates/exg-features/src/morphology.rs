@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use exg_signal::{Ecg, RPeaks};
 
+use crate::Result;
 use crate::core::extractor::{FeatureExtractor, check_pair};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::{median, std};
-use crate::Result;
 
 /// Template window before the R-peak, seconds.
 const PRE_S: f64 = 0.30;
@@ -42,7 +42,11 @@ pub struct Delineation {
 
 /// Median beat of `x` around `peaks` (only beats whose window fits), with the R index inside.
 fn median_beat(x: &[f64], idx: &[usize], pre: usize, post: usize) -> Option<Vec<f64>> {
-    let beats: Vec<usize> = idx.iter().copied().filter(|&r| r >= pre && r + post < x.len()).collect();
+    let beats: Vec<usize> = idx
+        .iter()
+        .copied()
+        .filter(|&r| r >= pre && r + post < x.len())
+        .collect();
     if beats.len() < 2 {
         return None;
     }
@@ -80,20 +84,33 @@ pub struct DelineatorParams {
 
 impl Default for DelineatorParams {
     fn default() -> Self {
-        Self { qrs_threshold: 0.05 }
+        Self {
+            qrs_threshold: 0.05,
+        }
     }
 }
 
 /// [`delineate`] with explicit thresholds.
-pub fn delineate_with(leads: &[&[f64]], fs: f64, peaks: &[usize], params: &DelineatorParams) -> Option<Delineation> {
+pub fn delineate_with(
+    leads: &[&[f64]],
+    fs: f64,
+    peaks: &[usize],
+    params: &DelineatorParams,
+) -> Option<Delineation> {
     let pre = (PRE_S * fs).round() as usize;
     let post = (POST_S * fs).round() as usize;
-    let rr: Vec<f64> = peaks.windows(2).map(|w| (w[1] - w[0]) as f64 / fs).collect();
+    let rr: Vec<f64> = peaks
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as f64 / fs)
+        .collect();
     if rr.is_empty() {
         return None;
     }
     let rr_s = median(&rr);
-    let templates: Vec<Vec<f64>> = leads.iter().map(|x| median_beat(x, peaks, pre, post)).collect::<Option<_>>()?;
+    let templates: Vec<Vec<f64>> = leads
+        .iter()
+        .map(|x| median_beat(x, peaks, pre, post))
+        .collect::<Option<_>>()?;
     let len = pre + post + 1;
     let ms = |s: f64| (s * fs).round() as isize;
     // Baseline per lead: median over the PR segment 60..20 ms before R.
@@ -104,7 +121,15 @@ pub fn delineate_with(leads: &[&[f64]], fs: f64, peaks: &[usize], params: &Delin
     // Combined slope envelope, each lead normalised by its max slope around R.
     let mut env = vec![0.0; len];
     for t in &templates {
-        let d: Vec<f64> = (0..len).map(|i| if i == 0 || i + 1 == len { 0.0 } else { (t[i + 1] - t[i - 1]).abs() / 2.0 }).collect();
+        let d: Vec<f64> = (0..len)
+            .map(|i| {
+                if i == 0 || i + 1 == len {
+                    0.0
+                } else {
+                    (t[i + 1] - t[i - 1]).abs() / 2.0
+                }
+            })
+            .collect();
         let lo = pre.saturating_sub(ms(0.1) as usize);
         let hi = (pre + ms(0.1) as usize).min(len - 1);
         let m = d[lo..=hi].iter().copied().fold(0.0, f64::max);
@@ -136,7 +161,11 @@ pub fn delineate_with(leads: &[&[f64]], fs: f64, peaks: &[usize], params: &Delin
     // Amplitudes on the lead with the largest R deflection (single lead: that lead).
     let (r_amp, s_amp) = {
         let (t, b) = (&templates[0], base[0]);
-        let s = t[pre..=off.max(pre)].iter().copied().fold(f64::INFINITY, f64::min) - b;
+        let s = t[pre..=off.max(pre)]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+            - b;
         (t[pre] - b, s.min(0.0))
     };
     // T wave: largest |deflection| between QRS offset + 60 ms and min(0.7 RR, POST).
@@ -178,7 +207,9 @@ pub fn delineate_with(leads: &[&[f64]], fs: f64, peaks: &[usize], params: &Delin
     let p_hi = on.saturating_sub(ms(0.04) as usize);
     let p_lo = on.saturating_sub(ms(0.30) as usize).max(1);
     if p_lo + 2 < p_hi {
-        let (pk, amp) = (p_lo..p_hi).map(|i| (i, (t[i] - b).abs())).fold((p_lo, 0.0), |a, x| if x.1 > a.1 { x } else { a });
+        let (pk, amp) = (p_lo..p_hi)
+            .map(|i| (i, (t[i] - b).abs()))
+            .fold((p_lo, 0.0), |a, x| if x.1 > a.1 { x } else { a });
         if amp > 0.05 * r_amp.abs() && amp > 0.0 {
             let mut i = pk;
             while i > p_lo && (t[i] - b).abs() > 0.2 * amp {
@@ -187,7 +218,15 @@ pub fn delineate_with(leads: &[&[f64]], fs: f64, peaks: &[usize], params: &Delin
             p_on_s = Some((i as f64 - pre as f64) / fs);
         }
     }
-    Some(Delineation { qrs_on_s, qrs_off_s, t_end_s, p_on_s, r_amp, s_amp, rr_s })
+    Some(Delineation {
+        qrs_on_s,
+        qrs_off_s,
+        t_end_s,
+        p_on_s,
+        r_amp,
+        s_amp,
+        rr_s,
+    })
 }
 
 /// Morphology features of one lead from [`delineate`]: `QRSd`, `QT`, `QTcB` (Bazett
@@ -226,7 +265,9 @@ impl Default for Morphology {
             s("RAmp", "signal unit", 2, 0.0),
             s("SAmp", "signal unit", 2, 0.0),
         ];
-        Self { schema: Arc::new(Schema::new(specs).expect("unique names")) }
+        Self {
+            schema: Arc::new(Schema::new(specs).expect("unique names")),
+        }
     }
 }
 
@@ -234,17 +275,24 @@ impl Morphology {
     /// Features from a delineation (`None`: no beat fitted the window).
     pub fn from_delineation(&self, d: Option<&Delineation>) -> FeatureVector {
         let Some(d) = d else {
-            return FeatureVector::all_invalid(self.schema.clone(), Invalid::undefined("fewer than 2 beats fit the -300/+650 ms window"));
+            return FeatureVector::all_invalid(
+                self.schema.clone(),
+                Invalid::undefined("fewer than 2 beats fit the -300/+650 ms window"),
+            );
         };
         let qt = d.t_end_s.map(|t| (t - d.qrs_on_s) * 1000.0);
         let none = |why: &str| Feature::invalid(Invalid::undefined(why));
-        let opt = |v: Option<f64>, why: &str| v.map(Feature::from_value).unwrap_or_else(|| none(why));
+        let opt =
+            |v: Option<f64>, why: &str| v.map(Feature::from_value).unwrap_or_else(|| none(why));
         let f = vec![
             Feature::from_value((d.qrs_off_s - d.qrs_on_s) * 1000.0),
             opt(qt, "no T wave found"),
             opt(qt.map(|q| q / d.rr_s.sqrt()), "no T wave found"),
             opt(qt.map(|q| q / d.rr_s.cbrt()), "no T wave found"),
-            opt(d.p_on_s.map(|p| (d.qrs_on_s - p) * 1000.0), "no P wave found"),
+            opt(
+                d.p_on_s.map(|p| (d.qrs_on_s - p) * 1000.0),
+                "no P wave found",
+            ),
             Feature::from_value(d.r_amp),
             Feature::from_value(d.s_amp),
         ];
@@ -295,7 +343,15 @@ pub struct AtrialActivity {
 impl Default for AtrialActivity {
     fn default() -> Self {
         let s = FeatureSpec::new;
-        Self { schema: Arc::new(Schema::new(vec![s("PWavePresence", "1", 4, 0.0), s("PWaveCorr", "1", 4, 0.0)]).expect("unique")) }
+        Self {
+            schema: Arc::new(
+                Schema::new(vec![
+                    s("PWavePresence", "1", 4, 0.0),
+                    s("PWaveCorr", "1", 4, 0.0),
+                ])
+                .expect("unique"),
+            ),
+        }
     }
 }
 
@@ -314,10 +370,19 @@ impl FeatureExtractor for AtrialActivity {
             .filter(|&&r| r >= a && a > b)
             .map(|&r| detrend(&x[r - a..r - b]))
             .collect();
-        let r_amp = median(&peaks.indices().iter().map(|&r| x[r].abs()).collect::<Vec<_>>());
+        let r_amp = median(
+            &peaks
+                .indices()
+                .iter()
+                .map(|&r| x[r].abs())
+                .collect::<Vec<_>>(),
+        );
         let spec = &self.schema.specs()[0];
         if segs.len() < spec.min_beats || segs[0].len() < 3 {
-            let reason = Invalid::TooFewBeats { have: segs.len(), need: spec.min_beats };
+            let reason = Invalid::TooFewBeats {
+                have: segs.len(),
+                need: spec.min_beats,
+            };
             return Ok(FeatureVector::all_invalid(self.schema.clone(), reason));
         }
         let n = segs[0].len();
@@ -328,7 +393,8 @@ impl FeatureExtractor for AtrialActivity {
                 median(&col)
             })
             .collect();
-        let span = tpl.iter().copied().fold(f64::NEG_INFINITY, f64::max) - tpl.iter().copied().fold(f64::INFINITY, f64::min);
+        let span = tpl.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            - tpl.iter().copied().fold(f64::INFINITY, f64::min);
         let corrs: Vec<f64> = segs.iter().map(|s| pearson(s, &tpl)).collect();
         let present = if span > 0.03 * r_amp {
             corrs.iter().filter(|&&c| c > 0.5).count() as f64 / corrs.len() as f64
@@ -341,7 +407,10 @@ impl FeatureExtractor for AtrialActivity {
         } else {
             Feature::from_value(median(&finite))
         };
-        FeatureVector::new(self.schema.clone(), vec![Feature::from_value(present), corr])
+        FeatureVector::new(
+            self.schema.clone(),
+            vec![Feature::from_value(present), corr],
+        )
     }
 }
 
@@ -357,6 +426,11 @@ fn detrend(x: &[f64]) -> Vec<f64> {
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
     let (sa, sb) = (std(a, 0), std(b, 0));
     let (ma, mb) = (crate::stats::mean(a), crate::stats::mean(b));
-    let cov = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / a.len() as f64;
+    let cov = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - ma) * (y - mb))
+        .sum::<f64>()
+        / a.len() as f64;
     cov / (sa * sb)
 }

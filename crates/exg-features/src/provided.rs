@@ -54,7 +54,10 @@ pub struct ProvidedFeatures {
 
 impl ProvidedFeatures {
     /// A table with `specs` columns from `(record, values in spec order)` rows.
-    pub fn new(specs: Vec<FeatureSpec>, rows: impl IntoIterator<Item = (String, Vec<Option<f64>>)>) -> Result<Self> {
+    pub fn new(
+        specs: Vec<FeatureSpec>,
+        rows: impl IntoIterator<Item = (String, Vec<Option<f64>>)>,
+    ) -> Result<Self> {
         let schema = Arc::new(Schema::new(specs)?);
         let mut map = HashMap::new();
         for (k, v) in rows {
@@ -108,7 +111,10 @@ impl ProvidedFeatures {
 
     /// The values of `record` (missing or non-finite ones invalid).
     pub fn row(&self, record: &str) -> Result<FeatureVector> {
-        let r = self.rows.get(record).ok_or_else(|| Error::UnknownRecord(record.to_string()))?;
+        let r = self
+            .rows
+            .get(record)
+            .ok_or_else(|| Error::UnknownRecord(record.to_string()))?;
         let f = r
             .iter()
             .map(|v| match v {

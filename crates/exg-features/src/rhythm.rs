@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use exg_signal::RPeaks;
 
+use crate::Result;
 use crate::core::extractor::FeatureExtractor;
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::hrv::{RrSeries, finite_or, gated};
 use crate::stats::{mean, median};
-use crate::Result;
 
 /// Tolerance of COSEn, seconds (Lake & Moorman 2011 use r = 30 ms).
 pub const COSEN_R_S: f64 = 0.030;
@@ -43,7 +43,12 @@ pub struct Rhythm {
 impl Default for Rhythm {
     fn default() -> Self {
         let s = FeatureSpec::new;
-        let specs = vec![s("COSEn", "1", 5, 0.0), s("TPR", "1", 4, 0.0), s("nRMSSD", "1", 3, 0.0), s("MedAbsdRR", "1", 3, 0.0)];
+        let specs = vec![
+            s("COSEn", "1", 5, 0.0),
+            s("TPR", "1", 4, 0.0),
+            s("nRMSSD", "1", 3, 0.0),
+            s("MedAbsdRR", "1", 3, 0.0),
+        ];
         Self {
             schema: Arc::new(Schema::new(specs).expect("unique names")),
         }
@@ -59,7 +64,10 @@ impl Rhythm {
         let features = vec![
             gated(&sp[0], &rr, || cosen(x)),
             gated(&sp[1], &rr, || {
-                let tp = x.windows(3).filter(|w| (w[1] > w[0] && w[1] > w[2]) || (w[1] < w[0] && w[1] < w[2])).count();
+                let tp = x
+                    .windows(3)
+                    .filter(|w| (w[1] > w[0] && w[1] > w[2]) || (w[1] < w[0] && w[1] < w[2]))
+                    .count();
                 finite_or(tp as f64 / (x.len() - 2) as f64, "fewer than 3 RR")
             }),
             gated(&sp[2], &rr, || {

@@ -40,15 +40,18 @@ pub struct Standardizer {
 impl Standardizer {
     /// Fits on `train` (all with the same schema, at least one vector).
     pub fn fit(train: &[FeatureVector]) -> Result<Self> {
-        let first = train
-            .first()
-            .ok_or_else(|| Error::InvalidParameter { name: "train", reason: "no vectors".into() })?;
+        let first = train.first().ok_or_else(|| Error::InvalidParameter {
+            name: "train",
+            reason: "no vectors".into(),
+        })?;
         let schema = first.schema().as_ref().clone();
         let k = schema.len();
         let mut cols: Vec<Vec<f64>> = vec![Vec::new(); k];
         for v in train {
             if v.schema().as_ref() != &schema {
-                return Err(Error::SchemaMismatch("training vectors have different schemas".into()));
+                return Err(Error::SchemaMismatch(
+                    "training vectors have different schemas".into(),
+                ));
             }
             for (c, f) in cols.iter_mut().zip(v.features()) {
                 if let Some(x) = f.value() {
@@ -59,7 +62,11 @@ impl Standardizer {
         let mut mean = Vec::with_capacity(k);
         let mut std = Vec::with_capacity(k);
         for c in &cols {
-            let m = if c.is_empty() { 0.0 } else { c.iter().sum::<f64>() / c.len() as f64 };
+            let m = if c.is_empty() {
+                0.0
+            } else {
+                c.iter().sum::<f64>() / c.len() as f64
+            };
             let s = if c.len() < 2 {
                 1.0
             } else {
@@ -98,7 +105,9 @@ impl Standardizer {
 
     fn check(&self, v: &FeatureVector) -> Result<()> {
         if v.schema().as_ref() != &self.schema {
-            return Err(Error::SchemaMismatch("vector schema differs from the fitted one".into()));
+            return Err(Error::SchemaMismatch(
+                "vector schema differs from the fitted one".into(),
+            ));
         }
         Ok(())
     }
@@ -126,7 +135,10 @@ impl Standardizer {
     /// Writes JSON to `path` (temp file in the same folder, then rename).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let io = |source| Error::Io { path: path.display().to_string(), source };
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
         let text = serde_json::to_string_pretty(self)?;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
@@ -137,10 +149,15 @@ impl Standardizer {
     /// Reads what [`save`](Standardizer::save) wrote.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         let s: Self = serde_json::from_str(&text)?;
         if s.mean.len() != s.schema.len() || s.std.len() != s.schema.len() {
-            return Err(Error::SchemaMismatch("saved standardizer is inconsistent".into()));
+            return Err(Error::SchemaMismatch(
+                "saved standardizer is inconsistent".into(),
+            ));
         }
         Ok(s)
     }

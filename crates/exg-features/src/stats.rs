@@ -38,7 +38,11 @@ pub fn percentile_sorted(s: &[f64], q: f64) -> f64 {
     let t = h - lo as f64;
     let (a, b) = (s[lo], s[hi]);
     // numpy._lerp: a + (b-a)t, evaluated from the nearer end for t >= 0.5.
-    if t >= 0.5 { b - (b - a) * (1.0 - t) } else { a + (b - a) * t }
+    if t >= 0.5 {
+        b - (b - a) * (1.0 - t)
+    } else {
+        a + (b - a) * t
+    }
 }
 
 /// Median (mean of the two middle values for even lengths).

@@ -41,27 +41,70 @@ impl Errors {
 
 #[test]
 fn delineator_accuracy_vs_chapman_muse() {
-    let Some(dir) = common::data_dir("chapman") else { return };
+    let Some(dir) = common::data_dir("chapman") else {
+        return;
+    };
     let labels = std::fs::read_to_string(dir.join("labels.csv")).unwrap();
-    let mut head = labels.lines().next().unwrap().split(',');
-    let col = |name: &str| labels.lines().next().unwrap().split(',').position(|c| c == name).unwrap();
+    let col = |name: &str| {
+        labels
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .position(|c| c == name)
+            .unwrap()
+    };
     let (qrs_c, qt_c, qtc_c) = (col("QRSDuration"), col("QTInterval"), col("QTCorrected"));
-    let _ = head.next();
-    let rows: HashMap<&str, Vec<&str>> = labels.lines().skip(1).map(|l| {
-        let v: Vec<&str> = l.split(',').collect();
-        (v[0], v)
-    }).collect();
+    let rows: HashMap<&str, Vec<&str>> = labels
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: Vec<&str> = l.split(',').collect();
+            (v[0], v)
+        })
+        .collect();
     let fs = Hz::new(500.0).unwrap();
-    let mut single = [Errors { name: "QRSd", d: vec![] }, Errors { name: "QT", d: vec![] }, Errors { name: "QTcB", d: vec![] }];
-    let mut multi = [Errors { name: "QRSd", d: vec![] }, Errors { name: "QT", d: vec![] }, Errors { name: "QTcB", d: vec![] }];
+    let mut single = [
+        Errors {
+            name: "QRSd",
+            d: vec![],
+        },
+        Errors {
+            name: "QT",
+            d: vec![],
+        },
+        Errors {
+            name: "QTcB",
+            d: vec![],
+        },
+    ];
+    let mut multi = [
+        Errors {
+            name: "QRSd",
+            d: vec![],
+        },
+        Errors {
+            name: "QT",
+            d: vec![],
+        },
+        Errors {
+            name: "QTcB",
+            d: vec![],
+        },
+    ];
     let mut n_records = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(dir.join("ECGDataDenoised")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir.join("ECGDataDenoised"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         let key = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let Some(row) = rows.get(key.as_str()) else { continue };
+        let Some(row) = rows.get(key.as_str()) else {
+            continue;
+        };
         let text = std::fs::read_to_string(&path).unwrap();
-        let mut leads = vec![Vec::with_capacity(5000); 12];
+        let mut leads = vec![Vec::new(); 12];
         for line in text.lines() {
             for (l, v) in leads.iter_mut().zip(line.split(',')) {
                 l.push(v.trim().parse::<f64>().unwrap() / 1000.0); // µV -> mV
@@ -71,7 +114,10 @@ fn delineator_accuracy_vs_chapman_muse() {
         let peaks = default_detector().detect(&ecg).unwrap().peaks;
         let want = [row[qrs_c], row[qt_c], row[qtc_c]].map(|s| s.parse::<f64>().unwrap());
         let v = Morphology::default().extract(&ecg, &peaks).unwrap();
-        for (e, (name, w)) in single.iter_mut().zip(["QRSd", "QT", "QTcB"].iter().zip(want)) {
+        for (e, (name, w)) in single
+            .iter_mut()
+            .zip(["QRSd", "QT", "QTcB"].iter().zip(want))
+        {
             if let Some(g) = v.value(name) {
                 e.d.push(g - w);
             }
@@ -79,7 +125,10 @@ fn delineator_accuracy_vs_chapman_muse() {
         let refs: Vec<&[f64]> = leads.iter().map(|l| l.as_slice()).collect();
         if let Some(d) = delineate(&refs, 500.0, peaks.indices()) {
             let m = Morphology::default().from_delineation(Some(&d));
-            for (e, (name, w)) in multi.iter_mut().zip(["QRSd", "QT", "QTcB"].iter().zip(want)) {
+            for (e, (name, w)) in multi
+                .iter_mut()
+                .zip(["QRSd", "QT", "QTcB"].iter().zip(want))
+            {
                 if let Some(g) = m.value(name) {
                     e.d.push(g - w);
                 }
@@ -96,7 +145,16 @@ fn delineator_accuracy_vs_chapman_muse() {
     }
     assert!(n_records >= 30, "only {n_records} Chapman records found");
     // Sanity bounds (a broken delineator is off by 100+ ms).
-    assert!(multi[0].mae() < 15.0 && multi[1].mae() < 60.0, "12-lead delineation far off");
-    assert!(single[0].mae() < 50.0 && single[1].mae() < 90.0, "lead-II delineation far off");
-    assert!(single.iter().chain(&multi).all(|e| e.d.len() >= 25), "too many records without a measurement");
+    assert!(
+        multi[0].mae() < 15.0 && multi[1].mae() < 60.0,
+        "12-lead delineation far off"
+    );
+    assert!(
+        single[0].mae() < 50.0 && single[1].mae() < 90.0,
+        "lead-II delineation far off"
+    );
+    assert!(
+        single.iter().chain(&multi).all(|e| e.d.len() >= 25),
+        "too many records without a measurement"
+    );
 }

@@ -45,7 +45,9 @@ fn ours(block: &str, peaks: &RPeaks) -> FeatureVector {
 
 /// Compares one case; returns the number of values compared.
 fn compare(case: &str, block: &str, expected: &Value, got: &FeatureVector) -> usize {
-    let Some(exp) = expected.as_object() else { return 0 };
+    let Some(exp) = expected.as_object() else {
+        return 0;
+    };
     if exp.contains_key("error") {
         return 0; // NeuroKit raised; `no_panic` tests cover our side.
     }
@@ -55,7 +57,10 @@ fn compare(case: &str, block: &str, expected: &Value, got: &FeatureVector) -> us
         match e.as_f64() {
             Some(e) => {
                 let g = f.computed().unwrap_or_else(|| {
-                    panic!("{case} {block} {name}: NeuroKit {e}, exg invalid: {:?}", f.reason())
+                    panic!(
+                        "{case} {block} {name}: NeuroKit {e}, exg invalid: {:?}",
+                        f.reason()
+                    )
                 });
                 let tol = tolerance(block, name);
                 let err = (g - e).abs();
@@ -85,7 +90,12 @@ fn synthetic_peak_sequences_match_neurokit() {
     for case in fx["synthetic"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let fs = Hz::new(case["fs"].as_f64().unwrap()).unwrap();
-        let idx: Vec<usize> = case["peaks"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let idx: Vec<usize> = case["peaks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
         let len = idx.last().unwrap() + 1;
         let peaks = RPeaks::new(idx, fs, len).unwrap();
         for block in BLOCKS {
@@ -98,22 +108,35 @@ fn synthetic_peak_sequences_match_neurokit() {
 
 #[test]
 fn mitdb_records_and_10s_windows_match_neurokit() {
-    let Some(dir) = common::data_dir("mitdb") else { return };
+    let Some(dir) = common::data_dir("mitdb") else {
+        return;
+    };
     let fx = common::fixture("neurokit_hrv.json");
     let mut n = 0;
     for case in fx["mitdb"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let fs = Hz::new(case["fs"].as_f64().unwrap()).unwrap();
         let ann = read_annotations(dir.join(case["record"].as_str().unwrap()), "atr").unwrap();
-        let beats: Vec<usize> = ann.iter().filter(|a| is_beat(&a.label)).map(|a| a.sample).collect();
+        let beats: Vec<usize> = ann
+            .iter()
+            .filter(|a| is_beat(&a.label))
+            .map(|a| a.sample)
+            .collect();
         let peaks = match case["start_s"].as_f64() {
             None => {
                 let len = beats.last().unwrap() + 1;
                 RPeaks::new(beats, fs, len).unwrap()
             }
             Some(start) => {
-                let (a, b) = ((start * fs.get()) as usize, ((start + 10.0) * fs.get()) as usize);
-                let w: Vec<usize> = beats.into_iter().filter(|&s| s >= a && s < b).map(|s| s - a).collect();
+                let (a, b) = (
+                    (start * fs.get()) as usize,
+                    ((start + 10.0) * fs.get()) as usize,
+                );
+                let w: Vec<usize> = beats
+                    .into_iter()
+                    .filter(|&s| s >= a && s < b)
+                    .map(|s| s - a)
+                    .collect();
                 RPeaks::new(w, fs, b - a).unwrap()
             }
         };

@@ -293,7 +293,11 @@ fn every_order_up_to_max_designs_a_stable_cascade() {
                     Band::Lowpass(_) | Band::Highpass(_) => order,
                     _ => 2 * order,
                 };
-                assert_eq!(sos.len(), poles.div_ceil(2), "order {order} {band:?} fs {fs}");
+                assert_eq!(
+                    sos.len(),
+                    poles.div_ceil(2),
+                    "order {order} {band:?} fs {fs}"
+                );
                 for s in sos.sections() {
                     assert!(s.iter().all(|c| c.is_finite()));
                     assert!(s[5].abs() <= 1.0, "order {order} {band:?} fs {fs}: {s:?}");

@@ -38,7 +38,10 @@ pub trait FeatureExtractor: Send + Sync {
 
     /// Features from the peaks alone. Default: every feature [`Invalid::NeedsSignal`].
     fn extract_peaks(&self, _peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(FeatureVector::all_invalid(self.schema(), Invalid::NeedsSignal))
+        Ok(FeatureVector::all_invalid(
+            self.schema(),
+            Invalid::NeedsSignal,
+        ))
     }
 }
 

@@ -27,7 +27,12 @@ pub struct FeatureSpec {
 
 impl FeatureSpec {
     /// A spec with the given rule.
-    pub const fn new(name: &'static str, unit: &'static str, min_beats: usize, min_duration_s: f64) -> Self {
+    pub const fn new(
+        name: &'static str,
+        unit: &'static str,
+        min_beats: usize,
+        min_duration_s: f64,
+    ) -> Self {
         Self {
             name: Cow::Borrowed(name),
             unit: Cow::Borrowed(unit),
@@ -74,7 +79,10 @@ impl Schema {
     pub fn new(specs: Vec<FeatureSpec>) -> Result<Self> {
         for (i, s) in specs.iter().enumerate() {
             if specs[..i].iter().any(|t| t.name == s.name) {
-                return Err(Error::SchemaMismatch(format!("duplicate feature name `{}`", s.name)));
+                return Err(Error::SchemaMismatch(format!(
+                    "duplicate feature name `{}`",
+                    s.name
+                )));
             }
         }
         Ok(Self { specs })
@@ -154,7 +162,10 @@ impl FeatureVector {
 
     /// Values in schema order with invalid ones replaced by `fill` (for matrices).
     pub fn values_or(&self, fill: f64) -> Vec<f64> {
-        self.features.iter().map(|f| f.value().unwrap_or(fill)).collect()
+        self.features
+            .iter()
+            .map(|f| f.value().unwrap_or(fill))
+            .collect()
     }
 
     /// Valid flags in schema order.
@@ -167,13 +178,17 @@ impl FeatureVector {
         self.schema.specs().iter().zip(&self.features)
     }
 
-    /// JSON object `{name: {"value", "unit", "valid", "reason"?}}` in schema order.
+    /// JSON object `{name: {"value", "unit", "valid", "reason"?, "computed"?}}` keyed by name
+    /// (use [`iter`](FeatureVector::iter) for schema order).
     pub fn to_json(&self) -> serde_json::Value {
         let mut map = serde_json::Map::new();
         for (spec, f) in self.iter() {
             let mut v = serde_json::to_value(f).unwrap_or(serde_json::Value::Null);
             if let serde_json::Value::Object(o) = &mut v {
-                o.insert("unit".into(), serde_json::Value::String(spec.unit.to_string()));
+                o.insert(
+                    "unit".into(),
+                    serde_json::Value::String(spec.unit.to_string()),
+                );
             }
             map.insert(spec.name.to_string(), v);
         }

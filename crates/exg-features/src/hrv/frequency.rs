@@ -8,11 +8,11 @@ use realfft::RealFftPlanner;
 
 use super::spline::QuadraticSpline;
 use super::{RrSeries, finite_or};
+use crate::Result;
 use crate::core::extractor::FeatureExtractor;
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::mean;
-use crate::Result;
 
 /// The five bands (Hz), NeuroKit2 / Task Force 1996: ULF, VLF, LF, HF, VHF.
 pub const BANDS: [(&str, f64, f64); 5] = [
@@ -88,10 +88,20 @@ impl HrvFrequency {
                 name: name(n),
                 unit: "ms^2".into(),
                 min_beats: 4,
-                min_duration_s: if *lo == 0.0 { ULF_MIN_DURATION_S } else { 2.0 / lo },
+                min_duration_s: if *lo == 0.0 {
+                    ULF_MIN_DURATION_S
+                } else {
+                    2.0 / lo
+                },
             })
             .collect();
-        for (n, unit) in [("TP", "ms^2"), ("LFHF", "1"), ("LFn", "1"), ("HFn", "1"), ("LnHF", "ln(ms^2)")] {
+        for (n, unit) in [
+            ("TP", "ms^2"),
+            ("LFHF", "1"),
+            ("LFn", "1"),
+            ("HFn", "1"),
+            ("LnHF", "ln(ms^2)"),
+        ] {
             specs.push(FeatureSpec {
                 name: name(n),
                 unit: unit.into(),
@@ -148,7 +158,10 @@ impl HrvFrequency {
         };
         let Some((freq, mut power)) = psd else {
             let reason = if peaks.len() < 4 {
-                Invalid::TooFewBeats { have: peaks.len(), need: 4 }
+                Invalid::TooFewBeats {
+                    have: peaks.len(),
+                    need: 4,
+                }
             } else {
                 Invalid::undefined("spectrum not computable")
             };
@@ -158,12 +171,21 @@ impl HrvFrequency {
             let m = power.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             power.iter_mut().for_each(|p| *p /= m);
         }
-        let bands: Vec<f64> = BANDS.iter().map(|(_, lo, hi)| band_power(&freq, &power, *lo, *hi)).collect();
+        let bands: Vec<f64> = BANDS
+            .iter()
+            .map(|(_, lo, hi)| band_power(&freq, &power, *lo, *hi))
+            .collect();
         let rule = |s: &FeatureSpec| -> Option<Invalid> {
             if peaks.len() < s.min_beats {
-                Some(Invalid::TooFewBeats { have: peaks.len(), need: s.min_beats })
+                Some(Invalid::TooFewBeats {
+                    have: peaks.len(),
+                    need: s.min_beats,
+                })
             } else if span_s < s.min_duration_s {
-                Some(Invalid::TooShort { have_s: span_s, need_s: s.min_duration_s })
+                Some(Invalid::TooShort {
+                    have_s: span_s,
+                    need_s: s.min_duration_s,
+                })
             } else {
                 None
             }
@@ -228,7 +250,9 @@ fn band_power(freq: &[f64], power: &[f64], lo: f64, hi: f64) -> f64 {
         .filter(|(f, _)| **f >= lo && **f < hi)
         .map(|(f, p)| (*f, *p))
         .collect();
-    pts.windows(2).map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0).sum()
+    pts.windows(2)
+        .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+        .sum()
 }
 
 /// Interpolation rate of the RR series for Welch (NeuroKit2 default), Hz.
@@ -274,7 +298,11 @@ fn welch(x: &[f64], fs: f64, nperseg: usize) -> (Vec<f64>, Vec<f64>) {
         .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / nperseg as f64).cos())
         .collect();
     let scale = 1.0 / (fs * win.iter().map(|w| w * w).sum::<f64>());
-    let nseg = if x.len() >= nperseg { (x.len() - nperseg) / step + 1 } else { 0 };
+    let nseg = if x.len() >= nperseg {
+        (x.len() - nperseg) / step + 1
+    } else {
+        0
+    };
     let mut planner = RealFftPlanner::<f64>::new();
     let fft = planner.plan_fft_forward(nfft);
     let mut buf = fft.make_input_vec();
@@ -299,7 +327,9 @@ fn welch(x: &[f64], fs: f64, nperseg: usize) -> (Vec<f64>, Vec<f64>) {
             *a *= 2.0;
         }
     }
-    let freq = (0..acc.len()).map(|k| k as f64 * fs / nfft as f64).collect();
+    let freq = (0..acc.len())
+        .map(|k| k as f64 * fs / nfft as f64)
+        .collect();
     (freq, acc)
 }
 
@@ -308,14 +338,17 @@ fn lomb_psd(rr: &RrSeries) -> Option<(Vec<f64>, Vec<f64>)> {
     let (t, y) = lomb_input(rr);
     let n = t.len();
     let span = t[n - 1] - t[0];
-    if !(span > 0.0) {
+    if span.is_nan() || span <= 0.0 {
         return None;
     }
     let df = 1.0 / (4.0 * span);
     let k_max = (0.5 / df).floor() as usize;
     let freq: Vec<f64> = (1..=k_max).map(|k| k as f64 * df).collect();
     let scale = 2.0 * span / n as f64;
-    let power = freq.iter().map(|&f| scale * lomb_scargle(&t, &y, f)).collect();
+    let power = freq
+        .iter()
+        .map(|&f| scale * lomb_scargle(&t, &y, f))
+        .collect();
     Some((freq, power))
 }
 
@@ -329,7 +362,9 @@ pub(crate) fn lomb_input(rr: &RrSeries) -> (Vec<f64>, Vec<f64>) {
 /// that it equals `|DFT|² / N` for uniform sampling.
 pub fn lomb_scargle(t: &[f64], y: &[f64], f: f64) -> f64 {
     let w = 2.0 * std::f64::consts::PI * f;
-    let (s2, c2) = t.iter().fold((0.0, 0.0), |(s, c), ti| (s + (2.0 * w * ti).sin(), c + (2.0 * w * ti).cos()));
+    let (s2, c2) = t.iter().fold((0.0, 0.0), |(s, c), ti| {
+        (s + (2.0 * w * ti).sin(), c + (2.0 * w * ti).cos())
+    });
     let tau = s2.atan2(c2) / (2.0 * w);
     let (mut yc, mut ys, mut cc, mut ss) = (0.0, 0.0, 0.0, 0.0);
     for (ti, yi) in t.iter().zip(y) {

@@ -6,8 +6,8 @@
 //! correct the peaks first if you need NN intervals.
 
 pub mod frequency;
-mod spline;
 pub mod nonlinear;
+mod spline;
 pub mod time;
 
 use exg_signal::RPeaks;
@@ -59,5 +59,9 @@ pub(crate) fn gated(spec: &FeatureSpec, rr: &RrSeries, f: impl FnOnce() -> Featu
 
 /// A value that is valid only when finite, naming the cause otherwise.
 pub(crate) fn finite_or(v: f64, why: &str) -> Feature {
-    if v.is_finite() { Feature::from_value(v) } else { Feature::invalid(Invalid::undefined(why)) }
+    if v.is_finite() {
+        Feature::from_value(v)
+    } else {
+        Feature::invalid(Invalid::undefined(why))
+    }
 }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use exg_signal::RPeaks;
 
 use super::{RrSeries, finite_or, gated};
+use crate::Result;
 use crate::core::extractor::FeatureExtractor;
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::{mean, slope, std};
-use crate::Result;
 
 /// Poincaré plot descriptors (NeuroKit2 `_hrv_nonlinear_poincare`, Brennan et al. 2001):
 /// SD1, SD2, SD1SD2, S, CSI, CVI.
@@ -101,7 +101,11 @@ pub struct Complexity {
 impl Default for Complexity {
     fn default() -> Self {
         let s = FeatureSpec::new;
-        let specs = vec![s("SampEn", "1", 4, 0.0), s("ApEn", "1", 4, 0.0), s("DFA_alpha1", "1", 13, 0.0)];
+        let specs = vec![
+            s("SampEn", "1", 4, 0.0),
+            s("ApEn", "1", 4, 0.0),
+            s("DFA_alpha1", "1", 13, 0.0),
+        ];
         Self {
             schema: Arc::new(Schema::new(specs).expect("unique names")),
         }
@@ -118,7 +122,10 @@ impl Complexity {
         let features = vec![
             gated(&sp[0], &rr, || sample_entropy(x, 2, r)),
             gated(&sp[1], &rr, || {
-                finite_or(approximate_entropy(x, 2, r), "embedding longer than the series")
+                finite_or(
+                    approximate_entropy(x, 2, r),
+                    "embedding longer than the series",
+                )
             }),
             gated(&sp[2], &rr, || dfa_alpha(x, &(4..=11).collect::<Vec<_>>())),
         ];
@@ -152,7 +159,9 @@ pub fn sample_entropy(x: &[f64], m: usize, r: f64) -> Feature {
     }
     let nt = n - m;
     let phi = |len: usize| {
-        let s: f64 = (0..nt).map(|i| (matches(x, len, r, i, nt) - 1) as f64).sum();
+        let s: f64 = (0..nt)
+            .map(|i| (matches(x, len, r, i, nt) - 1) as f64)
+            .sum();
         s / nt as f64 / (nt - 1) as f64
     };
     let (p0, p1) = (phi(m), phi(m + 1));

@@ -125,14 +125,29 @@ mod tests {
     // evaluated at [0, 0.5, 1.7, 2.9, 4.6, 5.0] (SciPy 1.17).
     #[test]
     fn matches_scipy_interp1d_quadratic() {
-        let s = QuadraticSpline::new(&[0.0, 1.0, 2.5, 3.0, 4.2, 5.0], &[1.0, 3.0, 2.0, 5.0, 4.0, 4.5]).unwrap();
+        let s = QuadraticSpline::new(
+            &[0.0, 1.0, 2.5, 3.0, 4.2, 5.0],
+            &[1.0, 3.0, 2.0, 5.0, 4.0, 4.5],
+        )
+        .unwrap();
         let want = SCIPY;
         for (x, w) in [0.0, 0.5, 1.7, 2.9, 4.6, 5.0].iter().zip(want) {
-            assert!((s.eval(*x) - w).abs() < 1e-12, "x={x}: {} vs {w}", s.eval(*x));
+            assert!(
+                (s.eval(*x) - w).abs() < 1e-12,
+                "x={x}: {} vs {w}",
+                s.eval(*x)
+            );
         }
         assert_eq!(s.eval(-1.0), 1.0);
         assert_eq!(s.eval(9.0), 4.5);
     }
 
-    const SCIPY: [f64; 6] = [1.0, 2.5578263802407637, 1.7447464300539641, 4.505963366542133, 3.9329373183893725, 4.5];
+    const SCIPY: [f64; 6] = [
+        1.0,
+        2.5578263802407637,
+        1.7447464300539641,
+        4.505963366542133,
+        3.9329373183893725,
+        4.5,
+    ];
 }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use exg_signal::RPeaks;
 
 use super::{RrSeries, finite_or, gated};
+use crate::Result;
 use crate::core::extractor::FeatureExtractor;
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::{diff, mad, mean, median, percentile_sorted, sorted, std};
-use crate::Result;
 
 /// Histogram bin width of HTI and TINN: 1/128 s (Task Force 1996; NeuroKit2 default).
 pub const HISTOGRAM_BIN_MS: f64 = 1000.0 / 128.0;
@@ -257,10 +257,12 @@ impl<'a> Ctx<'a> {
             Pnn20 => finite_or(self.pnn(20.0), "no successive difference"),
             Tinn => match Histogram::new(rr).tinn(&self.sorted) {
                 Some(v) => Feature::from_value(v),
-                None => Feature::invalid(Invalid::undefined("no histogram bin above the shortest RR")),
+                None => {
+                    Feature::invalid(Invalid::undefined("no histogram bin above the shortest RR"))
+                }
             },
-            Sdann(m) => windowed(self.rr, m, |seg| mean(seg), |vals| std(vals, 1)),
-            Sdnni(m) => windowed(self.rr, m, |seg| std(seg, 1), |vals| mean(vals)),
+            Sdann(m) => windowed(self.rr, m, mean, |vals| std(vals, 1)),
+            Sdnni(m) => windowed(self.rr, m, |seg| std(seg, 1), mean),
         }
     }
 }
@@ -279,7 +281,11 @@ fn windowed(
 ) -> Feature {
     let ws = f64::from(minutes) * 60.0 * 1000.0;
     let ms = &rr.ms;
-    let cum: Vec<f64> = rr.time_s.iter().map(|t| (t - rr.time_s[0]) * 1000.0 + ms[0]).collect();
+    let cum: Vec<f64> = rr
+        .time_s
+        .iter()
+        .map(|t| (t - rr.time_s[0]) * 1000.0 + ms[0])
+        .collect();
     let span = cum[cum.len() - 1];
     let n = (span / ws).round_ties_even();
     if n < 3.0 {
@@ -291,9 +297,17 @@ fn windowed(
     let mut vals = Vec::new();
     for i in 0..n as usize {
         let start = i as f64 * ws;
-        let Some(a) = cum.iter().position(|&c| c >= start) else { continue };
-        let Some(b) = cum.iter().rposition(|&c| c < start + ws) else { continue };
-        let v = if a < b { per_window(&ms[a..b]) } else { f64::NAN };
+        let Some(a) = cum.iter().position(|&c| c >= start) else {
+            continue;
+        };
+        let Some(b) = cum.iter().rposition(|&c| c < start + ws) else {
+            continue;
+        };
+        let v = if a < b {
+            per_window(&ms[a..b])
+        } else {
+            f64::NAN
+        };
         if v.is_finite() {
             vals.push(v);
         }

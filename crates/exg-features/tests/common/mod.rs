@@ -8,7 +8,9 @@ use std::path::PathBuf;
 pub fn data_dir(sub: &str) -> Option<PathBuf> {
     let root = std::env::var_os("EXG_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+        });
     let dir = root.join(sub);
     if dir.is_dir() {
         Some(dir)
@@ -20,7 +22,9 @@ pub fn data_dir(sub: &str) -> Option<PathBuf> {
 
 /// A committed fixture as JSON.
 pub fn fixture(name: &str) -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture is JSON")
 }

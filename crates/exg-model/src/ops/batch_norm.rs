@@ -186,22 +186,72 @@ fn moments<T: Float>(x: &[T], (b, c, l): (usize, usize, usize), eps: f64) -> Mom
     let (mean, var): (Vec<f64>, Vec<f64>) = (0..c)
         .into_par_iter()
         .map(|ci| {
-            // Shifted sums (by the channel's first value) keep the one-pass variance accurate.
-            let shift = x[ci * l].to_f64();
+            // Shifted sums (by the channel's first value) keep the one-pass variance accurate;
+            // each row is summed in 8 lanes of T (vectorised), rows are combined in f64.
+            let shift = x[ci * l];
             let (mut s, mut ss) = (0.0f64, 0.0f64);
             for bi in 0..b {
-                for v in &x[(bi * c + ci) * l..(bi * c + ci + 1) * l] {
-                    let d = v.to_f64() - shift;
-                    s += d;
-                    ss += d * d;
-                }
+                let (rs, rss) = row_sums(&x[(bi * c + ci) * l..(bi * c + ci + 1) * l], shift);
+                s += rs;
+                ss += rss;
             }
             let var = ((ss - s * s / n) / n).max(0.0);
-            (shift + s / n, var)
+            (shift.to_f64() + s / n, var)
         })
         .unzip();
     let invstd = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
     Moments { mean, var, invstd }
+}
+
+/// `(sum(x - shift), sum((x - shift)^2))` of one row, in 8 independent lanes.
+fn row_sums<T: Float>(x: &[T], shift: T) -> (f64, f64) {
+    let mut s = [T::ZERO; 8];
+    let mut ss = [T::ZERO; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for ch in chunks {
+        for j in 0..8 {
+            let d = ch[j] - shift;
+            s[j] += d;
+            ss[j] += d * d;
+        }
+    }
+    let (mut a, mut q) = (0.0f64, 0.0f64);
+    for j in 0..8 {
+        a += s[j].to_f64();
+        q += ss[j].to_f64();
+    }
+    for v in rest {
+        let d = (*v - shift).to_f64();
+        a += d;
+        q += d * d;
+    }
+    (a, q)
+}
+
+/// `(sum(g), sum(g * (x - mu)))` of one row with `g = dy` masked by `y > 0` when `relu`.
+fn grad_sums<T: Float>(x: &[T], y: &[T], dy: &[T], mu: T, relu: bool) -> (f64, f64) {
+    let mut s = [T::ZERO; 8];
+    let mut sx = [T::ZERO; 8];
+    let n8 = x.len() / 8 * 8;
+    for ((xc, yc), dc) in x[..n8].chunks_exact(8).zip(y[..n8].chunks_exact(8)).zip(dy[..n8].chunks_exact(8)) {
+        for j in 0..8 {
+            let g = if !relu || yc[j] > T::ZERO { dc[j] } else { T::ZERO };
+            s[j] += g;
+            sx[j] += g * (xc[j] - mu);
+        }
+    }
+    let (mut a, mut q) = (0.0f64, 0.0f64);
+    for j in 0..8 {
+        a += s[j].to_f64();
+        q += sx[j].to_f64();
+    }
+    for i in n8..x.len() {
+        let g = if !relu || y[i] > T::ZERO { dy[i] } else { T::ZERO };
+        a += g.to_f64();
+        q += (g * (x[i] - mu)).to_f64();
+    }
+    (a, q)
 }
 
 fn bn_forward<T: Float>(
@@ -224,19 +274,14 @@ fn bn_forward<T: Float>(
             Some(r) => {
                 let rr = &r[row * l..(row + 1) * l];
                 for ((o, &v), &q) in yr.iter_mut().zip(xr).zip(rr) {
-                    *o = v * scale + shift + q;
+                    let t = v * scale + shift + q;
+                    *o = if relu && t < T::ZERO { T::ZERO } else { t };
                 }
             }
             None => {
                 for (o, &v) in yr.iter_mut().zip(xr) {
-                    *o = v * scale + shift;
-                }
-            }
-        }
-        if relu {
-            for o in yr.iter_mut() {
-                if *o < T::ZERO {
-                    *o = T::ZERO;
+                    let t = v * scale + shift;
+                    *o = if relu && t < T::ZERO { T::ZERO } else { t };
                 }
             }
         }
@@ -256,24 +301,21 @@ fn bn_backward<T: Float>(
     with_residual: bool,
     m: &Moments,
 ) -> (Vec<T>, Vec<T>, Option<Vec<T>>) {
-    let g_of = |i: usize| -> T {
-        if relu && y[i] <= T::ZERO { T::ZERO } else { dy[i] }
-    };
     // Pass 1: per-channel sums of g and g * (x - mean).
     let (sg, sgx): (Vec<f64>, Vec<f64>) = (0..c)
         .into_par_iter()
         .map(|ci| {
-            let mu = m.mean[ci];
-            let (mut s, mut sx) = (0.0f64, 0.0f64);
+            let mu = T::from_f64(m.mean[ci]);
+            let mut acc = (0.0f64, 0.0f64);
             for bi in 0..b {
-                let base = (bi * c + ci) * l;
-                for i in base..base + l {
-                    let g = g_of(i).to_f64();
-                    s += g;
-                    sx += g * (x[i].to_f64() - mu);
-                }
+                let r = (bi * c + ci) * l..(bi * c + ci + 1) * l;
+                let (s, sx) = grad_sums(&x[r.clone()], &y[r.clone()], &dy[r], mu, relu);
+                acc.0 += s;
+                acc.1 += sx;
             }
-            (s, sx)
+            // sum(g * (x - mean)) was taken around the f32-rounded mean; correct to the exact one.
+            acc.1 -= acc.0 * (m.mean[ci] - mu.to_f64());
+            acc
         })
         .unzip();
     let n = (b * l) as f64;
@@ -289,26 +331,23 @@ fn bn_backward<T: Float>(
         let ci = row % c;
         let is = m.invstd[ci];
         let k = gb[ci].to_f64() * is;
-        let base = row * l;
-        if train {
-            // dx = k * (g - mean(g) - xhat * mean(g * xhat))
-            let a = T::from_f64(k);
+        let r = row * l..(row + 1) * l;
+        let (xr, yr, dyr) = (&x[r.clone()], &y[r.clone()], &dy[r]);
+        // train: dx = k * (g - mean(g) - xhat * mean(g * xhat)) = a g + cxx x + off
+        let (a, cxx, off) = if train {
             let mg = sg[ci] / n;
-            let cx = sgx[ci] * is * is / n; // mean(g * xhat) * invstd
-            let off = T::from_f64(-k * (mg - m.mean[ci] * cx));
-            let cxx = T::from_f64(-k * cx);
-            for (j, o) in dxr.iter_mut().enumerate() {
-                *o = a * g_of(base + j) + cxx * x[base + j] + off;
-            }
+            let cx = sgx[ci] * is * is / n;
+            (T::from_f64(k), T::from_f64(-k * cx), T::from_f64(-k * (mg - m.mean[ci] * cx)))
         } else {
-            let a = T::from_f64(k);
-            for (j, o) in dxr.iter_mut().enumerate() {
-                *o = a * g_of(base + j);
-            }
+            (T::from_f64(k), T::ZERO, T::ZERO)
+        };
+        for (((o, &xv), &yv), &d) in dxr.iter_mut().zip(xr).zip(yr).zip(dyr) {
+            let g = if !relu || yv > T::ZERO { d } else { T::ZERO };
+            *o = a * g + cxx * xv + off;
         }
         if let Some(drr) = drr {
-            for (j, o) in drr.iter_mut().enumerate() {
-                *o = g_of(base + j);
+            for ((o, &yv), &d) in drr.iter_mut().zip(yr).zip(dyr) {
+                *o = if !relu || yv > T::ZERO { d } else { T::ZERO };
             }
         }
     };

@@ -51,7 +51,8 @@ pub const MAX_ORDER: usize = 32;
 /// `scipy.signal.butter(order, cutoffs, btype, fs=fs, output='sos')`.
 ///
 /// A band-pass or band-stop of order `N` has `2N` poles (`N` sections), as in SciPy.
-/// Coefficients agree with SciPy 1.17 to about 1e-13 relative (see `docs/signal-filters.md`).
+/// Coefficients agree with SciPy 1.17 to ~1e-15 relative (max 4.8e-16 over 117 designs; see
+/// `docs/signal-filters.md`).
 ///
 /// # Errors
 /// * [`Error::InvalidParameter`] for `order` 0 or above [`MAX_ORDER`], or a band whose low
@@ -112,5 +113,9 @@ pub fn butter(order: usize, band: Band, fs: Hz) -> Result<Sos> {
         }
     };
     let digital = zpk::bilinear(analog, 2.0);
-    Sos::new(zpk::zpk2sos(&digital))
+    let sections = zpk::zpk2sos(&digital).ok_or_else(|| Error::InvalidParameter {
+        name: "order",
+        reason: format!("order {order} is numerically degenerate for this band at {fs}"),
+    })?;
+    Sos::new(sections)
 }

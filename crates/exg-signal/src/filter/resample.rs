@@ -186,23 +186,56 @@ pub fn resample_poly(x: &[f64], up: usize, down: usize, pad: PolyPad) -> Result<
     // position t = (i + n_pre_remove) * down - n_pre_pad of the zero-stuffed input.
     let n_pre_pad = down - half_len % down;
     let n_pre_remove = (half_len + n_pre_pad) / down;
-    let len_h = h.len() as isize;
+    // Polyphase split: phase r holds taps h[r], h[r + up], h[r + 2 up], ... so each output is
+    // a dot product of contiguous taps with contiguous input samples (read backwards).
+    let phases: Vec<Vec<f64>> = (0..up)
+        .map(|r| h.iter().skip(r).step_by(up).copied().collect())
+        .collect();
+    let xs: Vec<f64> = x.iter().map(|v| v - offset).collect();
     let y = (0..n_out)
         .map(|i| {
-            let t = ((i + n_pre_remove) * down) as isize - n_pre_pad as isize;
-            // Input sample q sits at upsampled position m = q * up; tap index t - m in 0..len_h.
-            let q_hi = (t.div_euclid(up as isize)).min(n_in as isize - 1);
-            let q_lo = ((t - len_h + 1).max(0) + up as isize - 1) / up as isize;
-            let mut acc = 0.0;
-            let mut q = q_hi;
-            while q >= q_lo {
-                acc += h[(t - q * up as isize) as usize] * (x[q as usize] - offset);
-                q -= 1;
+            // Output i is the FIR at position t of the zero-stuffed input, whose sample q
+            // sits at q * up and meets tap t - q * up.
+            let t = (i + n_pre_remove) * down;
+            if t < n_pre_pad {
+                return offset; // before any input sample reaches the filter
             }
-            acc + offset
+            let t = t - n_pre_pad;
+            let (q_top, r) = (t / up, t % up);
+            let taps = &phases[r];
+            // tap m pairs with input q_top - m; keep 0 <= q_top - m < n_in and m < taps.len().
+            let m_lo = q_top.saturating_sub(n_in - 1);
+            let m_hi = taps.len().min(q_top + 1);
+            if m_lo >= m_hi {
+                return offset;
+            }
+            let taps = &taps[m_lo..m_hi];
+            let xs = &xs[q_top + 1 - m_hi..=q_top - m_lo];
+            dot_reversed(taps, xs) + offset
         })
         .collect();
     Ok(y)
+}
+
+/// `sum_k a[k] * b[b.len() - 1 - k]` with four partial sums (independent dependency chains the
+/// CPU can overlap; the rounding differs from a serial sum by a few ulps).
+#[inline]
+fn dot_reversed(a: &[f64], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0.0f64; 4];
+    let mut ai = a.chunks_exact(4);
+    let mut bi = b.rchunks_exact(4);
+    for (ca, cb) in (&mut ai).zip(&mut bi) {
+        acc[0] += ca[0] * cb[3];
+        acc[1] += ca[1] * cb[2];
+        acc[2] += ca[2] * cb[1];
+        acc[3] += ca[3] * cb[0];
+    }
+    let mut tail = 0.0;
+    for (va, vb) in ai.remainder().iter().zip(bi.remainder().iter().rev()) {
+        tail += va * vb;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// FFT resampling to `num` samples: `scipy.signal.resample(x, num)` (no window), via

@@ -305,12 +305,11 @@ impl SosFilter {
 
     /// Filters a chunk in place.
     pub fn process_in_place(&mut self, x: &mut [f64]) {
-        // Section-major order: the same arithmetic as sample-major, but each section's loop
-        // keeps its coefficients and state in registers.
-        for s in &mut self.sections {
-            for v in x.iter_mut() {
-                *v = s.run(*v);
-            }
+        // Sample-major order (as SciPy's sosfilt): section k of sample n and section k-1 of
+        // sample n+1 are independent, so the CPU overlaps the sections' dependency chains.
+        // Section-major order measured 2x slower (each pass is one serial chain).
+        for v in x.iter_mut() {
+            *v = self.sections.iter_mut().fold(*v, |v, s| s.run(v));
         }
     }
 

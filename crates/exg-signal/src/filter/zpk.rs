@@ -132,7 +132,7 @@ struct Root {
 
 /// `_cplxreal`: sorts, splits reals from conjugate pairs, keeps one member of each pair
 /// (averaged with its conjugate), and returns complex ones first, then reals.
-fn cplxreal(z: &[C64]) -> Vec<Root> {
+fn cplxreal(z: &[C64]) -> Option<Vec<Root>> {
     let tol = 100.0 * f64::EPSILON;
     let mut z = z.to_vec();
     // np.lexsort((abs(imag), real)): primary key real part, secondary |imag|; stable.
@@ -145,6 +145,9 @@ fn cplxreal(z: &[C64]) -> Vec<Root> {
     let zc: Vec<C64> = z.iter().filter(|x| !is_real(x)).copied().collect();
     let mut zp: Vec<C64> = zc.iter().filter(|x| x.im > 0.0).copied().collect();
     let mut zn: Vec<C64> = zc.iter().filter(|x| x.im < 0.0).copied().collect();
+    if zp.len() != zn.len() {
+        return None; // a complex root without its conjugate (SciPy raises ValueError)
+    }
     // Within runs of (approximately) equal real part, sort by |imag| (SciPy does the same).
     let mut start = 0;
     while start < zp.len() {
@@ -172,7 +175,7 @@ fn cplxreal(z: &[C64]) -> Vec<Root> {
         v: C64::new(r, 0.0),
         real: true,
     }));
-    out
+    Some(out)
 }
 
 /// Index of the root closest to `to` among those of the requested kind (`None` = any);
@@ -224,11 +227,13 @@ fn single_section(z: &[C64], p: &[C64]) -> [f64; 6] {
     s
 }
 
-/// `zpk2sos(z, p, k, pairing='nearest')` for a digital filter.
-pub(crate) fn zpk2sos(f: &Zpk) -> Vec<[f64; 6]> {
+/// `zpk2sos(z, p, k, pairing='nearest')` for a digital filter. `None` when the roots are
+/// numerically degenerate (unpaired conjugates), where SciPy raises; a Butterworth design of
+/// order <= `MAX_ORDER` never gets there (tested for every order).
+pub(crate) fn zpk2sos(f: &Zpk) -> Option<Vec<[f64; 6]>> {
     let zero = C64::new(0.0, 0.0);
     if f.z.is_empty() && f.p.is_empty() {
-        return vec![[f.k, 0.0, 0.0, 1.0, 0.0, 0.0]];
+        return Some(vec![[f.k, 0.0, 0.0, 1.0, 0.0, 0.0]]);
     }
     let mut z = f.z.clone();
     let mut p = f.p.clone();
@@ -240,29 +245,30 @@ pub(crate) fn zpk2sos(f: &Zpk) -> Vec<[f64; 6]> {
         p.push(zero);
         z.push(zero);
     }
-    let mut z = cplxreal(&z);
-    let mut p = cplxreal(&p);
+    let mut z = cplxreal(&z)?;
+    let mut p = cplxreal(&p)?;
     let mut sos = vec![[0.0; 6]; n_sections];
     for si in (0..n_sections).rev() {
+        if p.is_empty() {
+            return None;
+        }
         let p1 = p.remove(idx_worst(&p));
         let n_real_p = p.iter().filter(|r| r.real).count();
         let n_real_z = z.iter().filter(|r| r.real).count();
         if p1.real && n_real_p == 0 {
             // Special case (1): last remaining real pole.
-            let i = nearest(&z, p1.v, Some(true)).expect("zeros balance poles");
-            let z1 = z.remove(i);
+            let z1 = z.remove(nearest(&z, p1.v, Some(true))?);
             sos[si] = single_section(&[z1.v, zero], &[p1.v, zero]);
         } else if p.len() + 1 == z.len() && !p1.real && n_real_p == 1 && n_real_z == 1 {
             // Special case (2): one real pole and one real zero left, so this complex pole
             // must take a complex zero.
-            let i = nearest(&z, p1.v, Some(false)).expect("zeros balance poles");
-            let z1 = z.remove(i);
+            let z1 = z.remove(nearest(&z, p1.v, Some(false))?);
             sos[si] = single_section(&[z1.v, z1.v.conj()], &[p1.v, p1.v.conj()]);
         } else {
             let p2 = if p1.real {
                 let reals: Vec<usize> = (0..p.len()).filter(|&i| p[i].real).collect();
                 let sub: Vec<Root> = reals.iter().map(|&i| p[i]).collect();
-                p.remove(reals[idx_worst(&sub)]).v
+                p.remove(*reals.get(idx_worst(&sub))?).v
             } else {
                 p1.v.conj()
             };
@@ -281,10 +287,13 @@ pub(crate) fn zpk2sos(f: &Zpk) -> Vec<[f64; 6]> {
             }
         }
     }
+    if !(p.is_empty() && z.is_empty()) {
+        return None;
+    }
     for c in &mut sos[0][..3] {
         *c *= f.k;
     }
-    sos
+    Some(sos)
 }
 
 #[cfg(test)]

@@ -415,9 +415,10 @@ impl SignalReader {
         self.position
     }
 
-    /// Reads up to `max_frames` further samples per signal; `None` once the record is exhausted.
+    /// Reads up to `max_frames` (at least 1) further samples per signal; `None` once the
+    /// record is exhausted.
     pub fn read_chunk(&mut self, max_frames: usize) -> Result<Option<Chunk>> {
-        let n = max_frames.min(self.n_frames - self.position);
+        let n = max_frames.max(1).min(self.n_frames - self.position);
         if n == 0 {
             return Ok(None);
         }
