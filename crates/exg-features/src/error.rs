@@ -43,5 +43,5 @@ pub enum Error {
     Signal(#[from] exg_signal::Error),
 }
 
-/// `Result` with this crate's [`Error`].
+/// `Result` with this crate's [`Error`](enum@Error).
 pub type Result<T> = std::result::Result<T, Error>;

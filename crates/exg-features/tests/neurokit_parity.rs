@@ -43,6 +43,10 @@ fn ours(block: &str, peaks: &RPeaks) -> FeatureVector {
     }
 }
 
+thread_local! {
+    static WORST: std::cell::RefCell<std::collections::BTreeMap<String, f64>> = Default::default();
+}
+
 /// Compares one case; returns the number of values compared.
 fn compare(case: &str, block: &str, expected: &Value, got: &FeatureVector) -> usize {
     let Some(exp) = expected.as_object() else {
@@ -64,6 +68,11 @@ fn compare(case: &str, block: &str, expected: &Value, got: &FeatureVector) -> us
                 });
                 let tol = tolerance(block, name);
                 let err = (g - e).abs();
+                WORST.with(|w| {
+                    let mut w = w.borrow_mut();
+                    let r = w.entry(block.to_string()).or_insert(0.0);
+                    *r = r.max(err / e.abs().max(1e-9));
+                });
                 assert!(
                     err <= tol * e.abs().max(1e-9) || err < 1e-9,
                     "{case} {block} {name}: NeuroKit {e}, exg {g} (rel err {:.2e})",
@@ -102,7 +111,8 @@ fn synthetic_peak_sequences_match_neurokit() {
             n += compare(name, block, &case[block], &ours(block, &peaks));
         }
     }
-    println!("compared {n} values with NeuroKit2");
+    println!("compared {n} values; worst relative error per block:");
+    WORST.with(|w| w.borrow().iter().for_each(|(b, e)| println!("  {b}: {e:.2e}")));
     assert!(n > 500, "compared only {n} values");
 }
 
@@ -144,6 +154,7 @@ fn mitdb_records_and_10s_windows_match_neurokit() {
             n += compare(name, block, &case[block], &ours(block, &peaks));
         }
     }
-    println!("compared {n} values with NeuroKit2");
+    println!("compared {n} values; worst relative error per block:");
+    WORST.with(|w| w.borrow().iter().for_each(|(b, e)| println!("  {b}: {e:.2e}")));
     assert!(n > 500, "compared only {n} values");
 }

@@ -60,7 +60,8 @@ fn peak_extractors(exgnet17: bool) -> anyhow::Result<Vec<Box<dyn FeatureExtracto
 }
 
 fn read_peaks(path: &PathBuf, fs: Hz, len: Option<usize>) -> anyhow::Result<RPeaks> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut idx = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
@@ -80,7 +81,9 @@ fn read_peaks(path: &PathBuf, fs: Hz, len: Option<usize>) -> anyhow::Result<RPea
 pub fn run(args: Args) -> anyhow::Result<()> {
     let out = match (&args.path, &args.peaks) {
         (None, Some(file)) => {
-            let Some(fs) = args.fs else { bail!("--peaks needs --fs (the sampling rate, Hz)") };
+            let Some(fs) = args.fs else {
+                bail!("--peaks needs --fs (the sampling rate, Hz)")
+            };
             let fs = Hz::new(fs)?;
             let peaks = read_peaks(file, fs, args.len)?;
             let v = Concat::new(peak_extractors(args.exgnet17)?)?.extract_peaks(&peaks)?;
@@ -92,10 +95,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
         }
         (Some(path), None) => {
-            let record = exg_data::format::open(path).with_context(|| format!("opening {}", path.display()))?;
-            let ecg = record.ecg(args.channel).with_context(|| format!("channel {}", args.channel))?;
+            let record = exg_data::format::open(path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            let ecg = record
+                .ecg(args.channel)
+                .with_context(|| format!("channel {}", args.channel))?;
             let Some(detector) = by_name(&args.detector) else {
-                bail!("unknown detector {:?} (one of {})", args.detector, DETECTOR_NAMES.join(", "))
+                bail!(
+                    "unknown detector {:?} (one of {})",
+                    args.detector,
+                    DETECTOR_NAMES.join(", ")
+                )
             };
             let peaks = detector.detect(&ecg)?.peaks;
             let mut parts = peak_extractors(args.exgnet17)?;

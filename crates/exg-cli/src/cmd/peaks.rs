@@ -35,15 +35,30 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let detector = by_name(&args.detector)
-        .ok_or_else(|| anyhow!("unknown detector `{}` (known: {})", args.detector, DETECTOR_NAMES.join(", ")))?;
-    let fs = args.fs.map(Hz::new).transpose().context("--fs must be a positive number of hertz")?;
-    let options = OpenOptions { fs, wfdb_annotations: None, ..OpenOptions::default() };
+    let detector = by_name(&args.detector).ok_or_else(|| {
+        anyhow!(
+            "unknown detector `{}` (known: {})",
+            args.detector,
+            DETECTOR_NAMES.join(", ")
+        )
+    })?;
+    let fs = args
+        .fs
+        .map(Hz::new)
+        .transpose()
+        .context("--fs must be a positive number of hertz")?;
+    let options = OpenOptions {
+        fs,
+        wfdb_annotations: None,
+        ..OpenOptions::default()
+    };
     let record = format::open_with(&args.path, &options)?;
     let ecg = record
         .ecg(args.channel)
         .with_context(|| format!("channel {} of {}", args.channel, args.path.display()))?;
-    let d = detector.detect(&ecg).with_context(|| format!("detecting R-peaks in {}", args.path.display()))?;
+    let d = detector
+        .detect(&ecg)
+        .with_context(|| format!("detecting R-peaks in {}", args.path.display()))?;
     let out = json!({
         "fs": ecg.fs().get(),
         "peaks": d.peaks.indices(),

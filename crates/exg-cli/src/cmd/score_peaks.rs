@@ -75,14 +75,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         DETECTOR_NAMES.iter().filter_map(|n| by_name(n)).collect()
     } else {
         vec![by_name(&args.detector).ok_or_else(|| {
-            anyhow!("unknown detector `{}` (known: all, {})", args.detector, DETECTOR_NAMES.join(", "))
+            anyhow!(
+                "unknown detector `{}` (known: all, {})",
+                args.detector,
+                DETECTOR_NAMES.join(", ")
+            )
         })?]
     };
-    let external: Vec<(String, BTreeMap<String, Vec<usize>>)> =
-        args.peaks_json.iter().map(|p| read_peaks_json(p)).collect::<anyhow::Result<_>>()?;
-    let items = if let Some(nst) = &args.noise_stress { noisy_items(&args, nst)? } else { record_items(&args)? };
+    let external: Vec<(String, BTreeMap<String, Vec<usize>>)> = args
+        .peaks_json
+        .iter()
+        .map(|p| read_peaks_json(p))
+        .collect::<anyhow::Result<_>>()?;
+    let items = if let Some(nst) = &args.noise_stress {
+        noisy_items(&args, nst)?
+    } else {
+        record_items(&args)?
+    };
     if items.is_empty() {
-        bail!("no WFDB record with .atr annotations in {}", args.dir.display());
+        bail!(
+            "no WFDB record with .atr annotations in {}",
+            args.dir.display()
+        );
     }
 
     // results[detector] = per-item scores
@@ -93,16 +107,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let mut secs = 0.0;
         for it in &items {
             let t0 = std::time::Instant::now();
-            let d = det.detect(&it.ecg).with_context(|| format!("{} on {}", det.name(), it.name))?;
+            let d = det
+                .detect(&it.ecg)
+                .with_context(|| format!("{} on {}", det.name(), it.name))?;
             secs += t0.elapsed().as_secs_f64();
-            rows.push((it.name.clone(), score(&it.reference, d.peaks.indices(), tol_s)));
+            rows.push((
+                it.name.clone(),
+                score(&it.reference, d.peaks.indices(), tol_s),
+            ));
         }
         results.push((det.name().to_owned(), rows, secs));
     }
     for (name, peaks) in &external {
         let mut rows = Vec::new();
         for it in &items {
-            let p = peaks.get(&it.name).ok_or_else(|| anyhow!("{name}: no peaks for `{}`", it.name))?;
+            let p = peaks
+                .get(&it.name)
+                .ok_or_else(|| anyhow!("{name}: no peaks for `{}`", it.name))?;
             rows.push((it.name.clone(), score(&it.reference, p, tol_s)));
         }
         results.push((name.clone(), rows, f64::NAN));
@@ -130,7 +151,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn score(reference: &RPeaks, detected: &[usize], tol_s: f64) -> Score {
     let tol = reference.fs().samples(tol_s);
-    Score::from_matching(&match_peaks(reference.indices(), detected, tol), reference.fs().get())
+    Score::from_matching(
+        &match_peaks(reference.indices(), detected, tol),
+        reference.fs().get(),
+    )
 }
 
 fn stats(s: &Score) -> Value {
@@ -146,14 +170,20 @@ fn pct(v: Option<f64>) -> String {
 }
 
 fn print_markdown(args: &Args, items: &[Item], results: &[(String, Vec<(String, Score)>, f64)]) {
-    let mode = if args.noise_stress.is_some() { "noise stress" } else { "records" };
+    let mode = if args.noise_stress.is_some() {
+        "noisy signals"
+    } else {
+        "records"
+    };
     println!(
         "## Gross ({} {mode}, channel {}, tolerance {} ms)\n",
         items.len(),
         args.channel,
         args.tolerance_ms
     );
-    println!("| detector | beats | TP | FN | FP | Se % | +P % | F1 % | error ms (mean ± sd) | detect s |");
+    println!(
+        "| detector | beats | TP | FN | FP | Se % | +P % | F1 % | error ms (mean ± sd) | detect s |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (name, rows, secs) in results {
         let g: Score = rows.iter().map(|r| r.1).sum();
@@ -168,11 +198,25 @@ fn print_markdown(args: &Args, items: &[Item], results: &[(String, Vec<(String, 
             pct(g.f1()),
             g.mean_error_ms().unwrap_or(f64::NAN),
             g.sd_error_ms().unwrap_or(f64::NAN),
-            if secs.is_finite() { format!("{secs:.3}") } else { "–".into() }
+            if secs.is_finite() {
+                format!("{secs:.3}")
+            } else {
+                "–".into()
+            }
         );
     }
+    if args.noise_stress.is_some() {
+        print_levels(items, results);
+    }
     // Per item: one row, Se/+P per detector side by side.
-    println!("\n## Per {}\n", if args.noise_stress.is_some() { "signal" } else { "record" });
+    println!(
+        "\n## Per {}\n",
+        if args.noise_stress.is_some() {
+            "signal"
+        } else {
+            "record"
+        }
+    );
     let mut head = String::from("| signal | beats |");
     let mut sep = String::from("|---|---|");
     for (name, _, _) in results {
@@ -190,14 +234,52 @@ fn print_markdown(args: &Args, items: &[Item], results: &[(String, Vec<(String, 
     }
 }
 
+/// Noise-stress summary: one row per noise and SNR, beats summed over records.
+fn print_levels(items: &[Item], results: &[(String, Vec<(String, Score)>, f64)]) {
+    // Item names are `<record>_<noise>_<snr>`; the level is what follows the record.
+    let level = |name: &str| {
+        name.split_once('_')
+            .map_or(name.to_owned(), |(_, l)| l.to_owned())
+    };
+    let mut levels: Vec<String> = Vec::new();
+    for it in items {
+        let l = level(&it.name);
+        if !levels.contains(&l) {
+            levels.push(l);
+        }
+    }
+    println!("\n## Per noise level (records summed)\n");
+    let mut head = String::from("| noise_SNR dB | beats |");
+    let mut sep = String::from("|---|---|");
+    for (name, _, _) in results {
+        head += &format!(" {name} Se | {name} +P |");
+        sep += "---|---|";
+    }
+    println!("{head}\n{sep}");
+    for l in &levels {
+        let idx: Vec<usize> = (0..items.len())
+            .filter(|&i| level(&items[i].name) == *l)
+            .collect();
+        let beats: usize = idx.iter().map(|&i| items[i].reference.len()).sum();
+        let mut line = format!("| {l} | {beats} |");
+        for (_, rows, _) in results {
+            let s: Score = idx.iter().map(|&i| rows[i].1).sum();
+            line += &format!(" {} | {} |", pct(s.sensitivity()), pct(s.ppv()));
+        }
+        println!("{line}");
+    }
+}
+
 fn read_peaks_json(path: &Path) -> anyhow::Result<(String, BTreeMap<String, Vec<usize>>)> {
     #[derive(serde::Deserialize)]
     struct File {
         detector: String,
         records: BTreeMap<String, Vec<usize>>,
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let f: File = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let f: File =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     Ok((f.detector, f.records))
 }
 
@@ -213,7 +295,10 @@ fn record_names(args: &Args, default: &[&str]) -> anyhow::Result<Vec<String>> {
         .filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
             let stem = name.strip_suffix(".hea")?.to_owned();
-            args.dir.join(format!("{stem}.atr")).is_file().then_some(stem)
+            args.dir
+                .join(format!("{stem}.atr"))
+                .is_file()
+                .then_some(stem)
         })
         .collect();
     names.sort();
@@ -223,18 +308,28 @@ fn record_names(args: &Args, default: &[&str]) -> anyhow::Result<Vec<String>> {
 fn load(args: &Args, name: &str) -> anyhow::Result<Item> {
     let path = args.dir.join(name);
     let record = read_record(&path)?;
-    let ecg = record.ecg(args.channel).with_context(|| format!("record {name}, channel {}", args.channel))?;
+    let ecg = record
+        .ecg(args.channel)
+        .with_context(|| format!("record {name}, channel {}", args.channel))?;
     let beats: Vec<usize> = read_annotations(&path, "atr")?
         .into_iter()
         .filter(|a| is_beat_symbol(&a.label) && a.sample < ecg.len())
         .map(|a| a.sample)
         .collect();
-    let reference = RPeaks::new(beats, ecg.fs(), ecg.len()).with_context(|| format!("annotations of {name}"))?;
-    Ok(Item { name: name.to_owned(), ecg, reference })
+    let reference = RPeaks::new(beats, ecg.fs(), ecg.len())
+        .with_context(|| format!("annotations of {name}"))?;
+    Ok(Item {
+        name: name.to_owned(),
+        ecg,
+        reference,
+    })
 }
 
 fn record_items(args: &Args) -> anyhow::Result<Vec<Item>> {
-    record_names(args, &[])?.iter().map(|n| load(args, n)).collect()
+    record_names(args, &[])?
+        .iter()
+        .map(|n| load(args, n))
+        .collect()
 }
 
 fn noisy_items(args: &Args, nst: &Path) -> anyhow::Result<Vec<Item>> {
@@ -246,7 +341,10 @@ fn noisy_items(args: &Args, nst: &Path) -> anyhow::Result<Vec<Item>> {
         let clean = load(args, &name)?;
         for noise_name in ["bw", "ma"] {
             let noise = read_record(nst.join(noise_name))?;
-            let ch = noise.channels.first().ok_or_else(|| anyhow!("{noise_name} has no channel"))?;
+            let ch = noise
+                .channels
+                .first()
+                .ok_or_else(|| anyhow!("{noise_name} has no channel"))?;
             for &snr in &args.snr_db {
                 let x = add_noise(
                     clean.ecg.samples(),
@@ -259,14 +357,25 @@ fn noisy_items(args: &Args, nst: &Path) -> anyhow::Result<Vec<Item>> {
                 if let Some(dir) = &args.write_noisy {
                     let bytes: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
                     let tmp = dir.join(format!("{label}.f64.tmp"));
-                    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+                    std::fs::write(&tmp, bytes)
+                        .with_context(|| format!("writing {}", tmp.display()))?;
                     std::fs::rename(&tmp, dir.join(format!("{label}.f64")))?;
                 }
                 let n = x.len();
-                let refs: Vec<usize> = clean.reference.indices().iter().copied().filter(|&i| i < n).collect();
+                let refs: Vec<usize> = clean
+                    .reference
+                    .indices()
+                    .iter()
+                    .copied()
+                    .filter(|&i| i < n)
+                    .collect();
                 let ecg = clean.ecg.with_samples(x)?;
                 let reference = RPeaks::new(refs, ecg.fs(), n)?;
-                items.push(Item { name: label, ecg, reference });
+                items.push(Item {
+                    name: label,
+                    ecg,
+                    reference,
+                });
             }
         }
     }

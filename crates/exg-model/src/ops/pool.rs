@@ -62,10 +62,16 @@ fn pool_fwd<T: Float>(s: &CpuStorage, l: &Layout, k: usize) -> candle::Result<(C
     let x = cpu_slice::<T>(s, l)?;
     let mut y = vec![T::ZERO; b * c * lo];
     y.par_chunks_mut(lo.max(1)).enumerate().for_each(|(row, yr)| {
-        let xr = &x[row * len..(row + 1) * len];
-        for (t, o) in yr.iter_mut().enumerate() {
-            let w = &xr[t * k..(t + 1) * k];
-            *o = w[argmax(w)];
+        let xr = &x[row * len..row * len + lo * k];
+        if k == 2 {
+            // Branch-free pairwise max (vectorises); same value as the first-max rule.
+            for (o, w) in yr.iter_mut().zip(xr.chunks_exact(2)) {
+                *o = if w[1] > w[0] { w[1] } else { w[0] };
+            }
+        } else {
+            for (o, w) in yr.iter_mut().zip(xr.chunks_exact(k)) {
+                *o = w[argmax(w)];
+            }
         }
     });
     Ok((storage(y), Shape::from((b, c, lo))))
@@ -78,10 +84,18 @@ fn pool_bwd<T: Float>(x: &Tensor, dy: &Tensor, k: usize) -> candle::Result<Tenso
         with_slice::<T, _>(dy, |dys| {
             let mut dx = vec![T::ZERO; b * c * len];
             dx.par_chunks_mut(len).enumerate().for_each(|(row, dxr)| {
-                let xr = &xs[row * len..(row + 1) * len];
-                for t in 0..lo {
-                    let i = t * k + argmax(&xr[t * k..(t + 1) * k]);
-                    dxr[i] = dys[row * lo + t];
+                let xr = &xs[row * len..row * len + lo * k];
+                let dyr = &dys[row * lo..(row + 1) * lo];
+                if k == 2 {
+                    for ((o, w), &d) in dxr.chunks_exact_mut(2).zip(xr.chunks_exact(2)).zip(dyr) {
+                        let second = w[1] > w[0];
+                        o[0] = if second { T::ZERO } else { d };
+                        o[1] = if second { d } else { T::ZERO };
+                    }
+                } else {
+                    for (t, &d) in dyr.iter().enumerate() {
+                        dxr[t * k + argmax(&xr[t * k..(t + 1) * k])] = d;
+                    }
                 }
             });
             Ok(dx)

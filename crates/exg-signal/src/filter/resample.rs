@@ -1,6 +1,8 @@
 //! Sampling-rate conversion: polyphase (`scipy.signal.resample_poly`) and FFT
 //! (`scipy.signal.resample`), and the rational factor between two rates.
 
+use std::cell::RefCell;
+
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
 
@@ -270,8 +272,12 @@ pub fn resample_fft(x: &[f64], num: usize) -> Result<Vec<f64>> {
         });
     }
     let n_x = x.len();
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fwd = planner.plan_fft_forward(n_x);
+    // Plans are cached per thread (as pocketfft's plan cache does for SciPy): planning a
+    // Bluestein transform for a prime length costs as much as running it.
+    let (fwd, inv) = PLANNER.with(|p| {
+        let mut p = p.borrow_mut();
+        (p.plan_fft_forward(n_x), p.plan_fft_inverse(num))
+    });
     let mut input = x.to_vec();
     let mut spec = fwd.make_output_vec();
     fwd.process(&mut input, &mut spec)
@@ -291,7 +297,6 @@ pub fn resample_fft(x: &[f64], num: usize) -> Result<Vec<f64>> {
     if num.is_multiple_of(2) {
         out_spec[num / 2].im = 0.0;
     }
-    let inv = planner.plan_fft_inverse(num);
     let mut y = inv.make_output_vec();
     inv.process(&mut out_spec, &mut y)
         .map_err(|e| internal(e.to_string()))?;
@@ -299,6 +304,10 @@ pub fn resample_fft(x: &[f64], num: usize) -> Result<Vec<f64>> {
     let scale = 1.0 / n_x as f64;
     y.iter_mut().for_each(|v| *v *= scale);
     Ok(y)
+}
+
+thread_local! {
+    static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
 }
 
 fn internal(reason: String) -> Error {

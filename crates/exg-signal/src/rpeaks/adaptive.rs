@@ -110,7 +110,6 @@ pub(crate) struct AdaptiveEngine {
     fs: f64,
     bp: Cascade,
     band: History,
-    dabs: History,
     ma: MovingMean,
     mh: History,
     lmax: VecDeque<(usize, f64)>,
@@ -150,8 +149,7 @@ impl AdaptiveEngine {
         Self {
             fs,
             bp,
-            band: History::new(k + 2),
-            dabs: History::new(hist),
+            band: History::new(hist + k),
             ma: MovingMean::new(l),
             mh: History::new(2 * half_sep + BLOCK + 8),
             lmax: VecDeque::new(),
@@ -219,13 +217,18 @@ impl AdaptiveEngine {
 
     fn on_candidate(&mut self, t: usize, height: f64, out: &mut Vec<usize>) {
         // Maximal slope (|derivative|) inside the integration window that produced this peak.
-        let lo = t.saturating_sub(self.ma.len() - 1).max(self.dabs.oldest());
+        // Recomputed from the band-passed history (cheaper than storing it for every sample).
+        let lo = t.saturating_sub(self.ma.len() - 1).max(self.band.oldest());
         let (mut slope, mut at) = (0.0, t);
         for i in lo..=t {
-            if let Some(v) = self.dabs.get(i)
-                && v > slope
+            let prev = i
+                .checked_sub(self.k)
+                .and_then(|j| self.band.get(j))
+                .unwrap_or(0.0);
+            if let Some(b) = self.band.get(i)
+                && (b - prev).abs() > slope
             {
-                slope = v;
+                slope = (b - prev).abs();
                 at = i;
             }
         }
@@ -324,7 +327,6 @@ impl super::streaming::Engine for AdaptiveEngine {
                 Rectify::Square => d * d,
                 Rectify::Abs => d.abs(),
             };
-            self.dabs.push(d.abs());
             let m = self.ma.step(f);
             self.mh.push(m);
             if m1 > m2 && m1 >= m && n > 0 {

@@ -16,18 +16,47 @@ use crate::{Error, Hz, Result};
 /// sample-by-sample causal systems); it only bounds the history buffers.
 pub(crate) const BLOCK: usize = 512;
 
-/// The light cleaning used for refinement and polarity: 0.5 Hz high-pass, kept in a history.
-/// Engines step it inside their own filter loop so the independent recursions overlap.
+/// The light cleaning used for refinement and polarity: a causal 0.5 Hz high-pass (baseline
+/// wander), kept in a history, then a centred ~20 ms moving average (noise) evaluated on demand.
+/// The average is symmetric, so it adds no delay and a symmetric R wave keeps its extremum.
+/// Engines step the high-pass inside their own filter loop so the recursions overlap.
 pub(crate) struct Light {
     hp: Biquad,
-    pub(crate) y: History,
+    /// Half-width of the centred average in samples.
+    lag: usize,
+    y: History,
 }
 
 impl Light {
+    fn new(fs: f64, cap: usize) -> Self {
+        let half = (0.01 * fs).round() as usize;
+        Self {
+            hp: Biquad::highpass(0.5, fs),
+            lag: half,
+            y: History::new(cap + 2 * half + 1),
+        }
+    }
     #[inline]
     pub(crate) fn step(&mut self, v: f64) {
         let y = self.hp.step(v);
         self.y.push(y);
+    }
+    /// Light-filtered value at signal time `i`: the centred average of the high-passed signal,
+    /// computed on demand (only refinement windows need it), over the samples held.
+    fn get(&self, i: usize) -> Option<f64> {
+        self.y.get(i)?;
+        let (mut sum, mut count) = (0.0, 0usize);
+        for j in i.saturating_sub(self.lag)..=i + self.lag {
+            if let Some(v) = self.y.get(j) {
+                sum += v;
+                count += 1;
+            }
+        }
+        Some(sum / count as f64)
+    }
+    /// Oldest signal time whose average is complete.
+    fn oldest(&self) -> usize {
+        self.y.oldest() + self.lag
     }
 }
 
@@ -110,17 +139,14 @@ impl RPeakStream {
     pub(crate) fn new(engine: Box<dyn Engine>, fs: Hz, refine_s: f64) -> Self {
         let f = fs.get();
         let refine_half = fs.samples(refine_s);
-        let delay = engine.lookahead() + 2 * refine_half + 1;
+        // The light filter's centred average needs `lag` samples beyond the refinement window.
+        let lag = (0.01 * f).round() as usize;
+        let delay = engine.lookahead() + 2 * refine_half + lag + 1;
         Self {
             fs,
             n: 0,
             offset: None,
-            // Light cleaning for refinement: 0.5 Hz high-pass removes baseline wander without
-            // moving the QRS extremum (its group delay above 5 Hz is under one sample at 360 Hz).
-            light: Light {
-                hp: Biquad::highpass(0.5, f),
-                y: History::new(delay + 2 * refine_half + BLOCK + 8),
-            },
+            light: Light::new(f, delay + 2 * refine_half + BLOCK + 8),
             block: Vec::with_capacity(BLOCK),
             candidates: Vec::new(),
             waiting: VecDeque::new(),
@@ -191,7 +217,7 @@ impl RPeakStream {
             self.waiting.extend(self.candidates.drain(..));
         }
         while let Some(&c) = self.waiting.front() {
-            if c + self.refine_half >= self.n {
+            if c + self.refine_half + self.light.lag >= self.n {
                 break;
             }
             self.waiting.pop_front();
@@ -207,16 +233,14 @@ impl RPeakStream {
     }
 
     fn refine_and_queue(&mut self, c: usize) {
-        let lo = c
-            .saturating_sub(self.refine_half)
-            .max(self.light.y.oldest());
-        let hi = (c + self.refine_half).min(self.n.saturating_sub(1));
+        let lo = c.saturating_sub(self.refine_half).max(self.light.oldest());
+        let hi = (c + self.refine_half).min(self.n.saturating_sub(1 + self.light.lag));
         if lo > hi {
             return;
         }
         let (mut imax, mut vmax, mut imin, mut vmin) = (lo, f64::NEG_INFINITY, lo, f64::INFINITY);
         for i in lo..=hi {
-            let v = self.light.y.get(i).unwrap_or(0.0);
+            let v = self.light.get(i).unwrap_or(0.0);
             if v > vmax {
                 vmax = v;
                 imax = i;
