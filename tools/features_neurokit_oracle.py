@@ -95,6 +95,9 @@ def oracle(peaks, fs, freq=True):
             out["frequency_" + method] = frame(
                 lambda: nk.hrv_frequency(peaks, sampling_rate=fs, psd_method=method, normalize=False)
             )
+        out["frequency_welch_normalized"] = frame(
+            lambda: nk.hrv_frequency(peaks, sampling_rate=fs, psd_method="welch", normalize=True)
+        )
         out["frequency_lomb_exg"] = lomb_exg(peaks, fs)
     nl = frame(lambda: nk.hrv_nonlinear(peaks, sampling_rate=fs))
     out["nonlinear"] = {k: nl.get(k) for k in NONLINEAR} if "error" not in nl else nl

@@ -330,7 +330,7 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
             "synthetic ECG: duration shorter than one sample".into(),
         ));
     }
-    let mut rng = SplitMix64(cfg.seed ^ 0x5EED_EC6_u64.rotate_left(17));
+    let mut rng = SplitMix64(cfg.seed ^ 0x05EE_DEC6_u64.rotate_left(17));
     let mean_rr = 60.0 / cfg.heart_rate_bpm;
 
     // 1. Beat times and kinds.

@@ -10,7 +10,9 @@ use exg_data::format::wfdb::{is_beat, read_annotations};
 use exg_features::{Complexity, HrvFrequency, HrvTime, Poincare};
 use exg_signal::{Hz, RPeaks};
 
-const RECORDS: [&str; 10] = ["100", "103", "106", "119", "201", "203", "208", "210", "222", "232"];
+const RECORDS: [&str; 10] = [
+    "100", "103", "106", "119", "201", "203", "208", "210", "222", "232",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -18,12 +20,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reps: usize = args.get(2).map_or(Ok(5), |s| s.parse())?;
     for rec in RECORDS {
         let ann = read_annotations(dir.join(rec), "atr")?;
-        let idx: Vec<usize> = ann.iter().filter(|a| is_beat(&a.label)).map(|a| a.sample).collect();
+        let idx: Vec<usize> = ann
+            .iter()
+            .filter(|a| is_beat(&a.label))
+            .map(|a| a.sample)
+            .collect();
         let len = idx[idx.len() - 1] + 1;
         let peaks = RPeaks::new(idx, Hz::new(360.0)?, len)?;
         let blocks: [(&str, Box<dyn Fn()>); 3] = [
-            ("hrv_time", Box::new(|| drop(HrvTime::all().compute(&peaks)))),
-            ("hrv_frequency_welch", Box::new(|| drop(HrvFrequency::welch().compute(&peaks)))),
+            (
+                "hrv_time",
+                Box::new(|| drop(HrvTime::all().compute(&peaks))),
+            ),
+            (
+                "hrv_frequency_welch",
+                Box::new(|| drop(HrvFrequency::welch().compute(&peaks))),
+            ),
             (
                 "poincare_sampen_apen_dfa",
                 Box::new(|| {

@@ -18,7 +18,7 @@ fn tolerance(block: &str, name: &str) -> f64 {
         // Same formulas, only summation order differs.
         ("time", _) | ("nonlinear", _) => 1e-6,
         // Same spline, same Welch parameters; the spline solve and FFT differ in rounding.
-        ("frequency_welch", _) => 1e-6,
+        ("frequency_welch", _) | ("frequency_welch_normalized", _) => 1e-6,
         // exg's own Lomb definition, oracle = astropy's classical periodogram (method="slow").
         ("frequency_lomb_exg", _) => 1e-6,
         _ => 1e-6,
@@ -38,6 +38,7 @@ fn ours(block: &str, peaks: &RPeaks) -> FeatureVector {
             FeatureVector::new(schema, f).unwrap()
         }
         "frequency_welch" => HrvFrequency::welch().compute(peaks),
+        "frequency_welch_normalized" => HrvFrequency::welch().peak_normalized().compute(peaks),
         "frequency_lomb_exg" => HrvFrequency::lomb().compute(peaks),
         _ => unreachable!(),
     }
@@ -90,7 +91,13 @@ fn compare(case: &str, block: &str, expected: &Value, got: &FeatureVector) -> us
     n
 }
 
-const BLOCKS: [&str; 4] = ["time", "nonlinear", "frequency_welch", "frequency_lomb_exg"];
+const BLOCKS: [&str; 5] = [
+    "time",
+    "nonlinear",
+    "frequency_welch",
+    "frequency_welch_normalized",
+    "frequency_lomb_exg",
+];
 
 #[test]
 fn synthetic_peak_sequences_match_neurokit() {
@@ -112,7 +119,11 @@ fn synthetic_peak_sequences_match_neurokit() {
         }
     }
     println!("compared {n} values; worst relative error per block:");
-    WORST.with(|w| w.borrow().iter().for_each(|(b, e)| println!("  {b}: {e:.2e}")));
+    WORST.with(|w| {
+        w.borrow()
+            .iter()
+            .for_each(|(b, e)| println!("  {b}: {e:.2e}"))
+    });
     assert!(n > 500, "compared only {n} values");
 }
 
@@ -155,6 +166,10 @@ fn mitdb_records_and_10s_windows_match_neurokit() {
         }
     }
     println!("compared {n} values; worst relative error per block:");
-    WORST.with(|w| w.borrow().iter().for_each(|(b, e)| println!("  {b}: {e:.2e}")));
+    WORST.with(|w| {
+        w.borrow()
+            .iter()
+            .for_each(|(b, e)| println!("  {b}: {e:.2e}"))
+    });
     assert!(n > 500, "compared only {n} values");
 }

@@ -47,10 +47,14 @@ impl BenchConfig {
     /// # Errors
     /// Unreadable or invalid JSON, or an invalid model configuration.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-        let cfg: Self = serde_json::from_str(&text)
-            .map_err(|source| Error::Json { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let cfg: Self = serde_json::from_str(&text).map_err(|source| Error::Json {
+            path: path.to_path_buf(),
+            source,
+        })?;
         cfg.model.validate()?;
         if cfg.batch == 0 {
             return Err(Error::Config("batch must be >= 1".into()));
@@ -95,7 +99,10 @@ pub struct BenchReport {
     pub framework: String,
 }
 
-fn run_in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<(T, usize)> {
+fn run_in_pool<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<(T, usize)> {
     match threads {
         Some(t) => {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -108,7 +115,11 @@ fn run_in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) ->
     }
 }
 
-fn normal_tensor(rng: &mut SplitMix64, shape: (usize, usize, usize), dev: &Device) -> Result<Tensor> {
+fn normal_tensor(
+    rng: &mut SplitMix64,
+    shape: (usize, usize, usize),
+    dev: &Device,
+) -> Result<Tensor> {
     let n = shape.0 * shape.1 * shape.2;
     let v: Vec<f32> = (0..n).map(|_| rng.next_normal() as f32).collect();
     Ok(Tensor::from_vec(v, shape, dev)?)
@@ -124,7 +135,11 @@ fn summarize(mut v: Vec<f64>) -> (f64, f64, f64) {
 }
 
 fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
 }
 
 /// Times `steps` full training steps (forward, cross-entropy, backward, AdamW) after
@@ -148,19 +163,28 @@ fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
     let vars = SeededVarMap::new(cfg.seed);
     let vb = vars.var_builder(DType::F32, &dev);
     let net = ExgNet::new(m, vb.clone())?;
-    let aux = if cfg.use_aux { Some(FeatureHead::new(m, vb)?) } else { None };
+    let aux = if cfg.use_aux {
+        Some(FeatureHead::new(m, vb)?)
+    } else {
+        None
+    };
     let mut params = net.trainable_vars();
     if let Some(a) = &aux {
         params.extend(a.trainable_vars());
     }
     let mut opt = AdamW::new(
         params,
-        ParamsAdamW { lr: cfg.lr, weight_decay: cfg.weight_decay, ..Default::default() },
+        ParamsAdamW {
+            lr: cfg.lr,
+            weight_decay: cfg.weight_decay,
+            ..Default::default()
+        },
     )?;
     let mut rng = SplitMix64::new(cfg.seed ^ 0xda7a);
     let xs = normal_tensor(&mut rng, (cfg.batch, 1, m.input_len), &dev)?;
-    let labels: Vec<u32> =
-        (0..cfg.batch).map(|_| (rng.next_u64() % m.n_classes as u64) as u32).collect();
+    let labels: Vec<u32> = (0..cfg.batch)
+        .map(|_| (rng.next_u64() % m.n_classes as u64) as u32)
+        .collect();
     let labels = Tensor::new(labels, &dev)?;
     let feats = match &m.aux {
         Some(a) => Some(normal_tensor(&mut rng, (cfg.batch, a.n_features, 1), &dev)?.squeeze(2)?),

@@ -38,7 +38,10 @@ pub struct AuxConfig {
 
 impl Default for AuxConfig {
     fn default() -> Self {
-        Self { n_features: 17, hidden: vec![64, 128] }
+        Self {
+            n_features: 17,
+            hidden: vec![64, 128],
+        }
     }
 }
 
@@ -109,7 +112,12 @@ impl ExgNetConfig {
     /// so the Grad-CAM map has `T' = 625` samples (16 ms each). With the feature branch 17 → 64 →
     /// 128. See `docs/model.md` for what is from the paper and what is inferred.
     pub fn paper() -> Self {
-        let b = |pool| BlockConfig { width: 32, kernel: 16, dilation: 1, pool };
+        let b = |pool| BlockConfig {
+            width: 32,
+            kernel: 16,
+            dilation: 1,
+            pool,
+        };
         Self {
             sample_rate_hz: 500.0,
             input_len: 5000,
@@ -125,8 +133,16 @@ impl ExgNetConfig {
     /// The `edge` preset: three 16-channel blocks, kernel 16, pooling 4 after the first two
     /// (`T' = 312`); about 6x fewer FLOPs than `paper`.
     pub fn edge() -> Self {
-        let b = |pool| BlockConfig { width: 16, kernel: 16, dilation: 1, pool };
-        Self { blocks: vec![b(4), b(4), b(1)], ..Self::paper() }
+        let b = |pool| BlockConfig {
+            width: 16,
+            kernel: 16,
+            dilation: 1,
+            pool,
+        };
+        Self {
+            blocks: vec![b(4), b(4), b(1)],
+            ..Self::paper()
+        }
     }
 
     /// A tiny network for tests (short input, 2 blocks of 6 channels, kernel 5).
@@ -136,13 +152,26 @@ impl ExgNetConfig {
             input_len: 40,
             n_classes: 3,
             blocks: vec![
-                BlockConfig { width: 6, kernel: 5, dilation: 1, pool: 2 },
-                BlockConfig { width: 6, kernel: 3, dilation: 2, pool: 1 },
+                BlockConfig {
+                    width: 6,
+                    kernel: 5,
+                    dilation: 1,
+                    pool: 2,
+                },
+                BlockConfig {
+                    width: 6,
+                    kernel: 3,
+                    dilation: 2,
+                    pool: 1,
+                },
             ],
             split: default_split(),
             bn_eps: 1e-5,
             bn_momentum: 0.1,
-            aux: Some(AuxConfig { n_features: 4, hidden: vec![5] }),
+            aux: Some(AuxConfig {
+                n_features: 4,
+                hidden: vec![5],
+            }),
         }
     }
 
@@ -161,7 +190,10 @@ impl ExgNetConfig {
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: String| Err(Error::Config(m));
         if !(self.sample_rate_hz.is_finite() && self.sample_rate_hz > 0.0) {
-            return bad(format!("sample_rate_hz must be > 0, got {}", self.sample_rate_hz));
+            return bad(format!(
+                "sample_rate_hz must be > 0, got {}",
+                self.sample_rate_hz
+            ));
         }
         if self.n_classes < 2 {
             return bad(format!("n_classes must be >= 2, got {}", self.n_classes));
@@ -171,7 +203,10 @@ impl ExgNetConfig {
         }
         let [a, b] = self.split;
         if !(a > 0.0 && b > 0.0 && a + b < 1.0) {
-            return bad(format!("split {:?} must be positive and sum below 1", self.split));
+            return bad(format!(
+                "split {:?} must be positive and sum below 1",
+                self.split
+            ));
         }
         if !(self.bn_eps > 0.0 && (0.0..=1.0).contains(&self.bn_momentum)) {
             return bad("bn_eps must be > 0 and bn_momentum in [0, 1]".into());
@@ -182,7 +217,10 @@ impl ExgNetConfig {
             }
             let w = self.widths(blk.width);
             if w.contains(&0) {
-                return bad(format!("block {i}: width {} too small to split in three", blk.width));
+                return bad(format!(
+                    "block {i}: width {} too small to split in three",
+                    blk.width
+                ));
             }
         }
         if let Some(aux) = &self.aux
@@ -252,6 +290,11 @@ impl ExgNetConfig {
             }
             p + (cin + i) * self.n_classes + self.n_classes
         });
-        Ok(Cost { params, aux_params, buffers, flops })
+        Ok(Cost {
+            params,
+            aux_params,
+            buffers,
+            flops,
+        })
     }
 }

@@ -79,7 +79,11 @@ fn draw(init: Init, shape: &Shape, rng: &mut SplitMix64) -> Vec<f64> {
         Init::Const(c) => vec![c; n],
         Init::Uniform { lo, up } => (0..n).map(|_| lo + (up - lo) * rng.next_f64()).collect(),
         Init::Randn { mean, stdev } => (0..n).map(|_| mean + stdev * rng.next_normal()).collect(),
-        Init::Kaiming { dist, fan, non_linearity } => {
+        Init::Kaiming {
+            dist,
+            fan,
+            non_linearity,
+        } => {
             let dims = shape.dims();
             let receptive: usize = dims.iter().skip(2).product();
             let fan_n = match fan {
@@ -129,7 +133,11 @@ pub struct SeededVarMap {
 impl SeededVarMap {
     /// An empty map drawing new variables under `seed`.
     pub fn new(seed: u64) -> Self {
-        Self { seed, map: VarMap::new(), lock: Arc::new(Mutex::new(())) }
+        Self {
+            seed,
+            map: VarMap::new(),
+            lock: Arc::new(Mutex::new(())),
+        }
     }
 
     /// The seed.
@@ -150,7 +158,9 @@ impl SeededVarMap {
     /// A snapshot of every variable's current value, by name.
     pub fn tensors(&self) -> HashMap<String, Tensor> {
         let data = self.map.data().lock().unwrap_or_else(|e| e.into_inner());
-        data.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect()
+        data.iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+            .collect()
     }
 }
 
@@ -171,7 +181,11 @@ impl SimpleBackend for SeededVarMap {
                 candle::bail!("variable {name}: shape {:?}, requested {s:?}", t.shape());
             }
             // Same dtype: hand out the variable itself, so gradients reach it.
-            return if t.dtype() == dtype { Ok(t.clone()) } else { t.to_dtype(dtype) };
+            return if t.dtype() == dtype {
+                Ok(t.clone())
+            } else {
+                t.to_dtype(dtype)
+            };
         }
         let mut rng = SplitMix64::for_name(self.seed, name);
         let values = draw(h, &s, &mut rng);

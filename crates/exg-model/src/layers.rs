@@ -19,7 +19,11 @@ pub struct Registry {
 
 fn full(vb: &VarBuilder, name: &str) -> String {
     let p = vb.prefix();
-    if p.is_empty() { name.to_string() } else { format!("{p}.{name}") }
+    if p.is_empty() {
+        name.to_string()
+    } else {
+        format!("{p}.{name}")
+    }
 }
 
 fn param(
@@ -65,9 +69,18 @@ impl BatchNorm1d {
         let beta = param(&vb, reg, &[c], "bias", Init::Const(0.0))?;
         let rm = Var::from_tensor(&vb.get_with_hints(c, "running_mean", Init::Const(0.0))?)?;
         let rv = Var::from_tensor(&vb.get_with_hints(c, "running_var", Init::Const(1.0))?)?;
-        reg.buffers.push((full(&vb, "running_mean"), rm.as_tensor().clone()));
-        reg.buffers.push((full(&vb, "running_var"), rv.as_tensor().clone()));
-        Ok(Self { gamma, beta, running_mean: rm, running_var: rv, eps, momentum })
+        reg.buffers
+            .push((full(&vb, "running_mean"), rm.as_tensor().clone()));
+        reg.buffers
+            .push((full(&vb, "running_var"), rv.as_tensor().clone()));
+        Ok(Self {
+            gamma,
+            beta,
+            running_mean: rm,
+            running_var: rv,
+            eps,
+            momentum,
+        })
     }
 
     /// `act(bn(x) [+ residual])`; in training mode normalises with the batch statistics and
@@ -83,15 +96,33 @@ impl BatchNorm1d {
         train: bool,
     ) -> candle::Result<Tensor> {
         if train {
-            let (y, stats) =
-                ops::batch_norm(x, &self.gamma, &self.beta, residual, relu, self.eps, Normalize::Batch)?;
+            let (y, stats) = ops::batch_norm(
+                x,
+                &self.gamma,
+                &self.beta,
+                residual,
+                relu,
+                self.eps,
+                Normalize::Batch,
+            )?;
             if let Some(s) = stats {
                 let m = self.momentum;
                 let n = s.count as f64;
-                let old_m = self.running_mean.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
-                let old_v = self.running_var.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
-                let new_m: Vec<f64> =
-                    old_m.iter().zip(&s.mean).map(|(o, b)| (1.0 - m) * o + m * b).collect();
+                let old_m = self
+                    .running_mean
+                    .as_tensor()
+                    .to_dtype(DType::F64)?
+                    .to_vec1::<f64>()?;
+                let old_v = self
+                    .running_var
+                    .as_tensor()
+                    .to_dtype(DType::F64)?
+                    .to_vec1::<f64>()?;
+                let new_m: Vec<f64> = old_m
+                    .iter()
+                    .zip(&s.mean)
+                    .map(|(o, b)| (1.0 - m) * o + m * b)
+                    .collect();
                 let new_v: Vec<f64> = old_v
                     .iter()
                     .zip(&s.var)
@@ -99,14 +130,27 @@ impl BatchNorm1d {
                     .collect();
                 let dt = self.running_mean.dtype();
                 let dev = x.device();
-                self.running_mean.set(&Tensor::from_vec(new_m, s.mean.len(), dev)?.to_dtype(dt)?)?;
-                self.running_var.set(&Tensor::from_vec(new_v, s.mean.len(), dev)?.to_dtype(dt)?)?;
+                self.running_mean
+                    .set(&Tensor::from_vec(new_m, s.mean.len(), dev)?.to_dtype(dt)?)?;
+                self.running_var
+                    .set(&Tensor::from_vec(new_v, s.mean.len(), dev)?.to_dtype(dt)?)?;
             }
             Ok(y)
         } else {
-            let mean = self.running_mean.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
-            let var = self.running_var.as_tensor().to_dtype(DType::F64)?.to_vec1::<f64>()?;
-            let norm = Normalize::Running { mean: &mean, var: &var };
+            let mean = self
+                .running_mean
+                .as_tensor()
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?;
+            let var = self
+                .running_var
+                .as_tensor()
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?;
+            let norm = Normalize::Running {
+                mean: &mean,
+                var: &var,
+            };
             Ok(ops::batch_norm(x, &self.gamma, &self.beta, residual, relu, self.eps, norm)?.0)
         }
     }
@@ -133,10 +177,19 @@ impl ConvBn {
         vb: VarBuilder,
         reg: &mut Registry,
     ) -> candle::Result<Self> {
-        let weight =
-            param(&vb.pp("conv"), reg, &[cout, cin, kernel], "weight", torch_uniform(cin * kernel))?;
+        let weight = param(
+            &vb.pp("conv"),
+            reg,
+            &[cout, cin, kernel],
+            "weight",
+            torch_uniform(cin * kernel),
+        )?;
         let bn = BatchNorm1d::new(cout, eps, momentum, vb.pp("bn"), reg)?;
-        Ok(Self { weight, geometry, bn })
+        Ok(Self {
+            weight,
+            geometry,
+            bn,
+        })
     }
 
     /// `act(bn(conv(x)) [+ residual])`.
@@ -184,8 +237,26 @@ impl MultiResBlock {
     ) -> candle::Result<Self> {
         let g = Conv1dGeometry::same(kernel, dilation);
         let a = ConvBn::new(cin, widths[0], kernel, g, eps, momentum, vb.pp("a"), reg)?;
-        let b = ConvBn::new(widths[0], widths[1], kernel, g, eps, momentum, vb.pp("b"), reg)?;
-        let c = ConvBn::new(widths[1], widths[2], kernel, g, eps, momentum, vb.pp("c"), reg)?;
+        let b = ConvBn::new(
+            widths[0],
+            widths[1],
+            kernel,
+            g,
+            eps,
+            momentum,
+            vb.pp("b"),
+            reg,
+        )?;
+        let c = ConvBn::new(
+            widths[1],
+            widths[2],
+            kernel,
+            g,
+            eps,
+            momentum,
+            vb.pp("c"),
+            reg,
+        )?;
         let width = widths.iter().sum();
         let shortcut = ConvBn::new(
             cin,
@@ -197,7 +268,11 @@ impl MultiResBlock {
             vb.pp("shortcut"),
             reg,
         )?;
-        Ok(Self { convs: [a, b, c], shortcut, pool })
+        Ok(Self {
+            convs: [a, b, c],
+            shortcut,
+            pool,
+        })
     }
 
     /// # Shapes
@@ -222,7 +297,12 @@ pub struct Linear {
 
 impl Linear {
     /// `weight (out, in)` and `bias (out)` under `vb`, PyTorch's default init.
-    pub fn new(din: usize, dout: usize, vb: VarBuilder, reg: &mut Registry) -> candle::Result<Self> {
+    pub fn new(
+        din: usize,
+        dout: usize,
+        vb: VarBuilder,
+        reg: &mut Registry,
+    ) -> candle::Result<Self> {
         let weight = param(&vb, reg, &[dout, din], "weight", torch_uniform(din))?;
         let bias = param(&vb, reg, &[dout], "bias", torch_uniform(din))?;
         Ok(Self { weight, bias })
@@ -236,6 +316,8 @@ impl Linear {
     /// # Shapes
     /// `(B, in)` → `(B, out)`.
     pub fn forward(&self, x: &Tensor) -> candle::Result<Tensor> {
-        x.contiguous()?.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
+        x.contiguous()?
+            .matmul(&self.weight.t()?)?
+            .broadcast_add(&self.bias)
     }
 }

@@ -14,7 +14,7 @@
 //!   finite-difference-tested gradients (candle 0.11.1's CPU conv1d gradients are wrong for
 //!   batch > 1).
 //! * [`init::SeededVarMap`]: seeded, reproducible initialisation.
-//! * [`bench`]: the training-step and inference benchmarks behind `exg bench`.
+//! * [`bench`](mod@bench): the training-step and inference benchmarks behind `exg bench`.
 //!
 //! Conventions: tensors are `(batch, channel, time)`; inputs are one lead at the configured
 //! sampling rate and length. This crate knows nothing about ECG files or features: it takes

@@ -45,7 +45,11 @@ pub trait Classifier: candle::ModuleT + Send + Sync {
     fn forward_all_t(&self, xs: &Tensor, train: bool) -> candle::Result<Forward> {
         let activations = self.activations_t(xs, train)?;
         let (embedding, logits) = self.head_t(&activations, train)?;
-        Ok(Forward { activations, embedding, logits })
+        Ok(Forward {
+            activations,
+            embedding,
+            logits,
+        })
     }
 }
 
@@ -103,7 +107,12 @@ impl ExgNet {
             cin = b.width;
         }
         let head = Linear::new(cin, cfg.n_classes, vb.pp("head"), &mut reg)?;
-        Ok(Self { cfg: cfg.clone(), blocks, head, reg })
+        Ok(Self {
+            cfg: cfg.clone(),
+            blocks,
+            head,
+            reg,
+        })
     }
 
     /// Loads a deployable model saved by [`ExgNet::save`] (`net.*` tensors only; extra tensors
@@ -113,7 +122,10 @@ impl ExgNet {
     /// Unreadable file, missing tensors or shapes that do not match `cfg`.
     pub fn load(cfg: &ExgNetConfig, path: &Path, dev: &Device) -> Result<Self> {
         let tensors = candle::safetensors::load(path, dev).map_err(|e| match e {
-            candle::Error::Io(source) => Error::Io { path: path.to_path_buf(), source },
+            candle::Error::Io(source) => Error::Io {
+                path: path.to_path_buf(),
+                source,
+            },
             e => Error::Candle(e),
         })?;
         let dtype = tensors.values().next().map_or(DType::F32, |t| t.dtype());
@@ -137,7 +149,12 @@ impl ExgNet {
 
     /// Every tensor of the model (parameters, then running statistics), by full name.
     pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
-        self.reg.params.iter().chain(&self.reg.buffers).cloned().collect()
+        self.reg
+            .params
+            .iter()
+            .chain(&self.reg.buffers)
+            .cloned()
+            .collect()
     }
 
     /// The trainable variables (for an optimiser). Empty for a model loaded from a file.
@@ -189,7 +206,10 @@ fn vars(reg: &Registry) -> Vec<Var> {
 pub(crate) fn save_tensors(map: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
     let tmp = path.with_extension("safetensors.tmp");
     candle::safetensors::save(map, &tmp)?;
-    std::fs::rename(&tmp, path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::rename(&tmp, path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 impl candle::ModuleT for ExgNet {
@@ -252,8 +272,18 @@ impl FeatureHead {
             mlp.push(Linear::new(din, h, vb.pp("mlp").pp(i), &mut reg)?);
             din = h;
         }
-        let head = Linear::new(cfg.embed_dim() + din, cfg.n_classes, vb.pp("head"), &mut reg)?;
-        Ok(Self { mlp, head, n_features: aux.n_features, reg })
+        let head = Linear::new(
+            cfg.embed_dim() + din,
+            cfg.n_classes,
+            vb.pp("head"),
+            &mut reg,
+        )?;
+        Ok(Self {
+            mlp,
+            head,
+            n_features: aux.n_features,
+            reg,
+        })
     }
 
     /// Joint logits.
@@ -263,7 +293,11 @@ impl FeatureHead {
     pub fn forward(&self, embedding: &Tensor, features: &Tensor) -> candle::Result<Tensor> {
         let (b, f) = features.dims2()?;
         if f != self.n_features || embedding.dim(0)? != b {
-            candle::bail!("feature head: expected ({}, {}) features, got ({b}, {f})", embedding.dim(0)?, self.n_features);
+            candle::bail!(
+                "feature head: expected ({}, {}) features, got ({b}, {f})",
+                embedding.dim(0)?,
+                self.n_features
+            );
         }
         let mut h = features.clone();
         for l in &self.mlp {

@@ -29,7 +29,14 @@ fn var(shape: &[usize], seed: u64) -> Var {
 fn check_grads(vars: &[Var], f: &dyn Fn() -> Tensor, tol: f64, what: &str) {
     let out = f();
     let r = Tensor::from_vec(rnd(out.elem_count(), 999), out.shape(), &Device::Cpu).unwrap();
-    let loss_of = || -> f64 { (f() * &r).unwrap().sum_all().unwrap().to_scalar::<f64>().unwrap() };
+    let loss_of = || -> f64 {
+        (f() * &r)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f64>()
+            .unwrap()
+    };
     let loss = (out * &r).unwrap().sum_all().unwrap();
     let grads = loss.backward().unwrap();
     for (vi, v) in vars.iter().enumerate() {
@@ -40,17 +47,25 @@ fn check_grads(vars: &[Var], f: &dyn Fn() -> Tensor, tol: f64, what: &str) {
             .unwrap()
             .to_vec1::<f64>()
             .unwrap();
-        let base = v.as_tensor().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let base = v
+            .as_tensor()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         let shape = v.shape().clone();
         for i in 0..base.len() {
             let mut p = base.clone();
             p[i] += H;
-            v.set(&Tensor::from_vec(p.clone(), &shape, &Device::Cpu).unwrap()).unwrap();
+            v.set(&Tensor::from_vec(p.clone(), &shape, &Device::Cpu).unwrap())
+                .unwrap();
             let lp = loss_of();
             p[i] -= 2.0 * H;
-            v.set(&Tensor::from_vec(p, &shape, &Device::Cpu).unwrap()).unwrap();
+            v.set(&Tensor::from_vec(p, &shape, &Device::Cpu).unwrap())
+                .unwrap();
             let lm = loss_of();
-            v.set(&Tensor::from_vec(base.clone(), &shape, &Device::Cpu).unwrap()).unwrap();
+            v.set(&Tensor::from_vec(base.clone(), &shape, &Device::Cpu).unwrap())
+                .unwrap();
             let fd = (lp - lm) / (2.0 * H);
             let err = (fd - g[i]).abs();
             assert!(
@@ -63,7 +78,13 @@ fn check_grads(vars: &[Var], f: &dyn Fn() -> Tensor, tol: f64, what: &str) {
 }
 
 /// Oracle: direct convolution from the definition.
-fn naive_conv(x: &[f64], w: &[f64], (b, cin, l): (usize, usize, usize), (cout, k): (usize, usize), g: Conv1dGeometry) -> Vec<f64> {
+fn naive_conv(
+    x: &[f64],
+    w: &[f64],
+    (b, cin, l): (usize, usize, usize),
+    (cout, k): (usize, usize),
+    g: Conv1dGeometry,
+) -> Vec<f64> {
     let lout = g.out_len(l, k).unwrap();
     let mut y = vec![0.0; b * cout * lout];
     for bi in 0..b {
@@ -96,9 +117,33 @@ fn cases() -> Vec<(usize, usize, usize, usize, usize, Conv1dGeometry)> {
         (2, 2, 19, 2, 4, Conv1dGeometry::valid(2, 2)),
         (2, 3, 15, 4, 4, Conv1dGeometry::same(4, 1)),
         (2, 2, 11, 3, 5, Conv1dGeometry::same(5, 2)),
-        (2, 2, 12, 3, 3, Conv1dGeometry { stride: 2, dilation: 1, pad_left: 1, pad_right: 2 }),
+        (
+            2,
+            2,
+            12,
+            3,
+            3,
+            Conv1dGeometry {
+                stride: 2,
+                dilation: 1,
+                pad_left: 1,
+                pad_right: 2,
+            },
+        ),
         (2, 4, 9, 5, 1, Conv1dGeometry::valid(1, 1)),
-        (2, 2, 7, 2, 3, Conv1dGeometry { stride: 3, dilation: 2, pad_left: 4, pad_right: 0 }),
+        (
+            2,
+            2,
+            7,
+            2,
+            3,
+            Conv1dGeometry {
+                stride: 3,
+                dilation: 2,
+                pad_left: 4,
+                pad_right: 0,
+            },
+        ),
     ]
 }
 
@@ -110,19 +155,28 @@ fn conv1d_forward_matches_direct_convolution() {
         let w = rnd(cout * cin * k, 100 + i as u64);
         let xt = Tensor::from_vec(x.clone(), (b, cin, l), &Device::Cpu).unwrap();
         let wt = Tensor::from_vec(w.clone(), (cout, cin, k), &Device::Cpu).unwrap();
-        let y = conv1d(&xt, &wt, g).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let y = conv1d(&xt, &wt, g)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         let want = naive_conv(&x, &w, (b, cin, l), (cout, k), g);
         assert_eq!(y.len(), want.len(), "case {i}");
         for (a, e) in y.iter().zip(&want) {
             assert!((a - e).abs() < 1e-12, "case {i}: {a} vs {e}");
         }
         // f32 agrees with the f64 oracle to f32 precision.
-        let y32 = conv1d(&xt.to_dtype(DType::F32).unwrap(), &wt.to_dtype(DType::F32).unwrap(), g)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let y32 = conv1d(
+            &xt.to_dtype(DType::F32).unwrap(),
+            &wt.to_dtype(DType::F32).unwrap(),
+            g,
+        )
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
         for (a, e) in y32.iter().zip(&want) {
             assert!((f64::from(*a) - e).abs() < 1e-5, "case {i} f32: {a} vs {e}");
         }
@@ -139,9 +193,18 @@ fn conv1d_long_input_spans_several_tiles() {
     let w = rnd(cout * cin * k, 2);
     let xt = Tensor::from_vec(x.clone(), (b, cin, l), &Device::Cpu).unwrap();
     let wt = Tensor::from_vec(w.clone(), (cout, cin, k), &Device::Cpu).unwrap();
-    let y = conv1d(&xt, &wt, g).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+    let y = conv1d(&xt, &wt, g)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
     let want = naive_conv(&x, &w, (b, cin, l), (cout, k), g);
-    let max = y.iter().zip(&want).map(|(a, e)| (a - e).abs()).fold(0.0, f64::max);
+    let max = y
+        .iter()
+        .zip(&want)
+        .map(|(a, e)| (a - e).abs())
+        .fold(0.0, f64::max);
     assert!(max < 1e-11, "max diff {max}");
 }
 
@@ -152,7 +215,12 @@ fn conv1d_gradients_match_finite_differences() {
         let x = var(&[b, cin, l], 10 + i as u64);
         let w = var(&[cout, cin, k], 20 + i as u64);
         let f = || conv1d(x.as_tensor(), w.as_tensor(), g).unwrap();
-        check_grads(&[x.clone(), w.clone()], &f, 1e-7, &format!("conv1d case {i} {g:?}"));
+        check_grads(
+            &[x.clone(), w.clone()],
+            &f,
+            1e-7,
+            &format!("conv1d case {i} {g:?}"),
+        );
     }
 }
 
@@ -164,7 +232,12 @@ fn conv1d_accepts_non_contiguous_inputs() {
     let w = Tensor::from_vec(rnd(4 * 3 * 2, 6), (4, 2, 3), &Device::Cpu).unwrap();
     let wt = w.transpose(1, 2).unwrap(); // (4, 3, 2)
     let g = Conv1dGeometry::same(2, 1);
-    let a = conv1d(&xt, &wt, g).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+    let a = conv1d(&xt, &wt, g)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
     let b = conv1d(&xt.contiguous().unwrap(), &wt.contiguous().unwrap(), g)
         .unwrap()
         .flatten_all()
@@ -187,10 +260,18 @@ fn conv1d_rejects_bad_shapes() {
 }
 
 /// Oracle for batch norm: two-pass mean and biased variance per channel, then the formula.
-fn naive_bn(x: &[f64], (b, c, l): (usize, usize, usize), gamma: &[f64], beta: &[f64], eps: f64) -> Vec<f64> {
+fn naive_bn(
+    x: &[f64],
+    (b, c, l): (usize, usize, usize),
+    gamma: &[f64],
+    beta: &[f64],
+    eps: f64,
+) -> Vec<f64> {
     let mut y = vec![0.0; x.len()];
     for ci in 0..c {
-        let vals: Vec<f64> = (0..b).flat_map(|bi| x[(bi * c + ci) * l..(bi * c + ci + 1) * l].to_vec()).collect();
+        let vals: Vec<f64> = (0..b)
+            .flat_map(|bi| x[(bi * c + ci) * l..(bi * c + ci + 1) * l].to_vec())
+            .collect();
         let n = vals.len() as f64;
         let m = vals.iter().sum::<f64>() / n;
         let v = vals.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
@@ -224,7 +305,15 @@ fn batch_norm_forward_matches_formula_and_candle_ops() {
     let stats = stats.unwrap();
     assert_eq!(stats.count, b * l);
     // candle ops: mean over (0, 2).
-    let m = xt.mean_keepdim(2).unwrap().mean_keepdim(0).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+    let m = xt
+        .mean_keepdim(2)
+        .unwrap()
+        .mean_keepdim(0)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f64>()
+        .unwrap();
     for (a, e) in stats.mean.iter().zip(&m) {
         assert!((a - e).abs() < 1e-12);
     }
@@ -237,8 +326,14 @@ fn batch_norm_forward_matches_formula_and_candle_ops() {
         assert!((y2[i] - (want[i] + r[i]).max(0.0)).abs() < 1e-12);
     }
     // Running mode: (x - mean) / sqrt(var + eps) * gamma + beta with the given statistics.
-    let (rm, rv) = (rnd(c, 5), rnd(c, 6).iter().map(|v| 1.5 + v).collect::<Vec<_>>());
-    let norm = Normalize::Running { mean: &rm, var: &rv };
+    let (rm, rv) = (
+        rnd(c, 5),
+        rnd(c, 6).iter().map(|v| 1.5 + v).collect::<Vec<_>>(),
+    );
+    let norm = Normalize::Running {
+        mean: &rm,
+        var: &rv,
+    };
     let (y3, s3) = batch_norm(&xt, &gt, &bt, None, false, 1e-5, norm).unwrap();
     assert!(s3.is_none());
     let y3 = y3.flatten_all().unwrap().to_vec1::<f64>().unwrap();
@@ -263,15 +358,37 @@ fn batch_norm_gradients_match_finite_differences() {
                 let rm = rnd(c, 34);
                 let rv: Vec<f64> = rnd(c, 35).iter().map(|v| 1.2 + v).collect();
                 let f = || {
-                    let norm = if train { Normalize::Batch } else { Normalize::Running { mean: &rm, var: &rv } };
+                    let norm = if train {
+                        Normalize::Batch
+                    } else {
+                        Normalize::Running {
+                            mean: &rm,
+                            var: &rv,
+                        }
+                    };
                     let res = with_res.then(|| r.as_tensor());
-                    batch_norm(x.as_tensor(), gm.as_tensor(), bt.as_tensor(), res, relu, 1e-5, norm).unwrap().0
+                    batch_norm(
+                        x.as_tensor(),
+                        gm.as_tensor(),
+                        bt.as_tensor(),
+                        res,
+                        relu,
+                        1e-5,
+                        norm,
+                    )
+                    .unwrap()
+                    .0
                 };
                 let mut vars = vec![x.clone(), gm.clone(), bt.clone()];
                 if with_res {
                     vars.push(r.clone());
                 }
-                check_grads(&vars, &f, 1e-6, &format!("batch_norm relu={relu} res={with_res} train={train}"));
+                check_grads(
+                    &vars,
+                    &f,
+                    1e-6,
+                    &format!("batch_norm relu={relu} res={with_res} train={train}"),
+                );
             }
         }
     }
@@ -284,17 +401,25 @@ fn max_pool_forward_and_gradients() {
     let x = var(&[b, c, l], 40);
     for k in [2, 3, 4] {
         let y = max_pool1d(x.as_tensor(), k).unwrap();
-        let xv = x.as_tensor().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let xv = x
+            .as_tensor()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         let yv = y.flatten_all().unwrap().to_vec1::<f64>().unwrap();
         let lo = l / k;
         for row in 0..b * c {
             for t in 0..lo {
-                let m = xv[row * l + t * k..row * l + (t + 1) * k].iter().cloned().fold(f64::MIN, f64::max);
+                let m = xv[row * l + t * k..row * l + (t + 1) * k]
+                    .iter()
+                    .cloned()
+                    .fold(f64::MIN, f64::max);
                 assert_eq!(yv[row * lo + t], m);
             }
         }
         let f = || max_pool1d(x.as_tensor(), k).unwrap();
-        check_grads(&[x.clone()], &f, 1e-7, &format!("max_pool k={k}"));
+        check_grads(std::slice::from_ref(&x), &f, 1e-7, &format!("max_pool k={k}"));
     }
 }
 

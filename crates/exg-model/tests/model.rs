@@ -22,14 +22,19 @@ fn whole_network_gradients_match_finite_differences() {
     let net = ExgNet::new(&cfg, vb.clone()).unwrap();
     let aux = FeatureHead::new(&cfg, vb).unwrap();
     let b = 2;
-    let x = Var::from_tensor(&Tensor::from_vec(rnd(b * cfg.input_len, 1), (b, 1, cfg.input_len), &dev).unwrap()).unwrap();
+    let x = Var::from_tensor(
+        &Tensor::from_vec(rnd(b * cfg.input_len, 1), (b, 1, cfg.input_len), &dev).unwrap(),
+    )
+    .unwrap();
     let nf = cfg.aux.as_ref().unwrap().n_features;
     let feats = Tensor::from_vec(rnd(b * nf, 2), (b, nf), &dev).unwrap();
     let labels = Tensor::new(&[0u32, 2], &dev).unwrap();
     let loss = || -> Tensor {
         let out = net.forward_all_t(x.as_tensor(), true).unwrap();
         let l1 = candle_nn::loss::cross_entropy(&out.logits, &labels).unwrap();
-        let l2 = candle_nn::loss::cross_entropy(&aux.forward(&out.embedding, &feats).unwrap(), &labels).unwrap();
+        let l2 =
+            candle_nn::loss::cross_entropy(&aux.forward(&out.embedding, &feats).unwrap(), &labels)
+                .unwrap();
         (l1 + l2).unwrap()
     };
     let grads = loss().backward().unwrap();
@@ -39,22 +44,39 @@ fn whole_network_gradients_match_finite_differences() {
     let h = 1e-6;
     let mut checked = 0;
     for v in &all {
-        let g = grads.get(v.as_tensor()).expect("gradient present").flatten_all().unwrap().to_vec1::<f64>().unwrap();
-        let base = v.as_tensor().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let g = grads
+            .get(v.as_tensor())
+            .expect("gradient present")
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
+        let base = v
+            .as_tensor()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f64>()
+            .unwrap();
         let shape = v.shape().clone();
         // Every element of small tensors, a spread sample of larger ones.
         let step = (base.len() / 12).max(1);
         for i in (0..base.len()).step_by(step) {
             let mut p = base.clone();
             p[i] += h;
-            v.set(&Tensor::from_vec(p.clone(), &shape, &dev).unwrap()).unwrap();
+            v.set(&Tensor::from_vec(p.clone(), &shape, &dev).unwrap())
+                .unwrap();
             let lp = loss().to_scalar::<f64>().unwrap();
             p[i] -= 2.0 * h;
             v.set(&Tensor::from_vec(p, &shape, &dev).unwrap()).unwrap();
             let lm = loss().to_scalar::<f64>().unwrap();
-            v.set(&Tensor::from_vec(base.clone(), &shape, &dev).unwrap()).unwrap();
+            v.set(&Tensor::from_vec(base.clone(), &shape, &dev).unwrap())
+                .unwrap();
             let fd = (lp - lm) / (2.0 * h);
-            assert!((fd - g[i]).abs() <= 1e-6 * (1.0 + fd.abs()), "element {i} of a {shape:?} tensor: analytic {} vs FD {fd}", g[i]);
+            assert!(
+                (fd - g[i]).abs() <= 1e-6 * (1.0 + fd.abs()),
+                "element {i} of a {shape:?} tensor: analytic {} vs FD {fd}",
+                g[i]
+            );
             checked += 1;
         }
     }
@@ -80,7 +102,11 @@ fn same_seed_same_weights_different_seed_different_weights() {
     assert_ne!(a, c);
     // Pinned values: the stream is part of the contract (SplitMix64 + FNV-1a name hash), so
     // the first weight of the first conv must not change across versions.
-    let first = &a.iter().find(|(n, _)| n == "net.blocks.0.a.conv.weight").unwrap().1;
+    let first = &a
+        .iter()
+        .find(|(n, _)| n == "net.blocks.0.a.conv.weight")
+        .unwrap()
+        .1;
     assert_eq!(first.len(), 5 * 16);
     let bound = 1.0 / 16f32.sqrt();
     assert!(first.iter().all(|w| w.abs() <= bound));
@@ -102,12 +128,21 @@ fn save_then_load_gives_bit_identical_logits_without_the_aux_branch() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("net.safetensors");
     net.save(&path).unwrap();
-    let names: Vec<String> = candle::safetensors::load(&path, &dev).unwrap().into_keys().collect();
+    let names: Vec<String> = candle::safetensors::load(&path, &dev)
+        .unwrap()
+        .into_keys()
+        .collect();
     assert!(names.iter().all(|n| n.starts_with("net.")), "{names:?}");
     assert!(names.iter().any(|n| n.ends_with("running_var")));
     let loaded = ExgNet::load(&cfg, &path, &dev).unwrap();
-    let a = candle::ModuleT::forward_t(&net, &x, false).unwrap().to_vec2::<f32>().unwrap();
-    let b = candle::ModuleT::forward_t(&loaded, &x, false).unwrap().to_vec2::<f32>().unwrap();
+    let a = candle::ModuleT::forward_t(&net, &x, false)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
+    let b = candle::ModuleT::forward_t(&loaded, &x, false)
+        .unwrap()
+        .to_vec2::<f32>()
+        .unwrap();
     assert_eq!(a, b);
     // A file for a different configuration is rejected, not silently misread.
     assert!(ExgNet::load(&ExgNetConfig::edge(), &path, &dev).is_err());
@@ -126,7 +161,11 @@ fn presets_validate_and_costs_are_as_documented() {
     let ec = edge.cost().unwrap();
     assert!(ec.flops * 4 < paper.flops);
     // The built model agrees with the formula.
-    let net = ExgNet::new(&edge, SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu)).unwrap();
+    let net = ExgNet::new(
+        &edge,
+        SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu),
+    )
+    .unwrap();
     assert_eq!(net.num_params(), ec.params);
     // Invalid configurations are typed errors.
     let mut bad = ExgNetConfig::paper();
@@ -140,7 +179,11 @@ fn presets_validate_and_costs_are_as_documented() {
 #[test]
 fn wrong_input_shape_is_an_error() {
     let cfg = ExgNetConfig::tiny();
-    let net = ExgNet::new(&cfg, SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu)).unwrap();
+    let net = ExgNet::new(
+        &cfg,
+        SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu),
+    )
+    .unwrap();
     let x = Tensor::zeros((1, 1, cfg.input_len + 1), DType::F32, &Device::Cpu).unwrap();
     assert!(net.predict_proba(&x).is_err());
     let x = Tensor::zeros((1, 2, cfg.input_len), DType::F32, &Device::Cpu).unwrap();
@@ -151,12 +194,22 @@ fn wrong_input_shape_is_an_error() {
 fn grad_cam_weights_are_the_linear_weights_over_t() {
     // Oracle: analytic identity d logit_c / d A[b, k, t] = W[c, k] / T' for a GAP + linear head.
     let cfg = ExgNetConfig::tiny();
-    let net = ExgNet::new(&cfg, SeededVarMap::new(2).var_builder(DType::F64, &Device::Cpu)).unwrap();
+    let net = ExgNet::new(
+        &cfg,
+        SeededVarMap::new(2).var_builder(DType::F64, &Device::Cpu),
+    )
+    .unwrap();
     let x = Tensor::randn(0f64, 1., (2, 1, cfg.input_len), &Device::Cpu).unwrap();
     let a = net.activations_t(&x, false).unwrap();
     let leaf = Var::from_tensor(&a.detach()).unwrap();
     let (_, logits) = net.head_t(leaf.as_tensor(), false).unwrap();
-    let g = logits.narrow(1, 1, 1).unwrap().sum_all().unwrap().backward().unwrap();
+    let g = logits
+        .narrow(1, 1, 1)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
     let da = g.get(leaf.as_tensor()).unwrap().to_vec3::<f64>().unwrap();
     let w = net.head_weight().to_vec2::<f64>().unwrap();
     let t = cfg.activation_len().unwrap() as f64;

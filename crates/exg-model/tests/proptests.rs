@@ -36,7 +36,10 @@ proptest! {
 #[test]
 fn bench_json_is_the_paper_preset() {
     // Oracle: the preset constructor (the JSON is what both exg and the PyTorch twin read).
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../benches/exgnet-bench.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../benches/exgnet-bench.json"
+    );
     let cfg = exg_model::bench::BenchConfig::from_file(std::path::Path::new(path)).unwrap();
     assert_eq!(cfg.model, exg_model::ExgNetConfig::paper());
     assert_eq!(cfg.batch, 32);

@@ -7,6 +7,9 @@
 //! (said on stderr; the timings do not depend on the values). The side-by-side comparison with
 //! SciPy is `python3 tools/signal_scipy_oracle.py --speed` (see docs/benchmarks.md).
 
+// criterion_group! generates an undocumented function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -7,6 +7,9 @@
 //! 360 Hz from `exg_data::synthetic` (said on stderr). The side-by-side comparison with
 //! NeuroKit2 is `tools/signal_peaks_speed.py` (see docs/benchmarks.md).
 
+// criterion's macros generate undocumented functions.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use exg_signal::rpeaks::{DETECTOR_NAMES, by_name};
 use exg_signal::{Ecg, Hz};

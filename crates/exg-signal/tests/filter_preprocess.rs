@@ -36,7 +36,13 @@ fn trait_objects_references_and_closures_compose() {
     let shared: Arc<dyn Preprocess> = Arc::new(bp);
     assert_eq!(boxed.apply(&ecg).unwrap(), direct);
     assert_eq!(shared.apply(&ecg).unwrap(), direct);
-    assert_eq!((&bp).apply(&ecg).unwrap(), direct);
+    fn by_value<P: Preprocess>(p: P, ecg: &Ecg) -> Ecg {
+        p.apply(ecg).unwrap()
+    }
+    // The borrow is the point: it exercises the `&P` impl.
+    #[allow(clippy::needless_borrows_for_generic_args)]
+    let via_ref = by_value(&bp, &ecg);
+    assert_eq!(via_ref, direct);
     let steps: Vec<Box<dyn Preprocess>> = vec![Box::new(bp), Box::new(ZScore)];
     let mut out = ecg.clone();
     for s in &steps {

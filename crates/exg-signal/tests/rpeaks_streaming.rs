@@ -11,7 +11,7 @@ fn noisy(fs: f64, seed: u64, secs: f64) -> Ecg {
     let cfg = SyntheticConfig {
         rhythm: Rhythm::ALL[(seed % 4) as usize],
         seed,
-        inverted: seed % 3 == 0,
+        inverted: seed.is_multiple_of(3),
         ectopic_fraction: 0.1,
         baseline_wander_mv: 0.3,
         white_noise_mv: 0.05,
@@ -67,10 +67,10 @@ proptest! {
     ) {
         let det = by_name(DETECTOR_NAMES[which]).unwrap();
         let fs = Hz::new(fs).unwrap();
-        if let Ok(ecg) = Ecg::new(x.clone(), fs) {
-            if let Ok(d) = det.detect(&ecg) {
-                prop_assert!(d.peaks.indices().iter().all(|&p| p < x.len()));
-            }
+        if let Ok(ecg) = Ecg::new(x.clone(), fs)
+            && let Ok(d) = det.detect(&ecg)
+        {
+            prop_assert!(d.peaks.indices().iter().all(|&p| p < x.len()));
         }
         let mut s = det.stream(fs).unwrap();
         for c in x.chunks(chunk) {

@@ -156,7 +156,7 @@ impl HrvFrequency {
         } else {
             None
         };
-        let Some((freq, mut power)) = psd else {
+        let Some((freq, mut power, full_max)) = psd else {
             let reason = if peaks.len() < 4 {
                 Invalid::TooFewBeats {
                     have: peaks.len(),
@@ -168,8 +168,9 @@ impl HrvFrequency {
             return FeatureVector::all_invalid(self.schema.clone(), reason);
         };
         if !self.absolute {
-            let m = power.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            power.iter_mut().for_each(|p| *p /= m);
+            // NeuroKit2 divides by the maximum of the whole one-sided PSD (0 Hz to Nyquist),
+            // before keeping the lines up to 0.5 Hz.
+            power.iter_mut().for_each(|p| *p /= full_max);
         }
         let bands: Vec<f64> = BANDS
             .iter()
@@ -258,8 +259,11 @@ fn band_power(freq: &[f64], power: &[f64], lo: f64, hi: f64) -> f64 {
 /// Interpolation rate of the RR series for Welch (NeuroKit2 default), Hz.
 const INTERP_HZ: f64 = 100.0;
 
+/// A one-sided PSD: kept frequencies, their powers, and the maximum over the whole spectrum.
+type Psd = (Vec<f64>, Vec<f64>, f64);
+
 /// NeuroKit2 `hrv_frequency(psd_method="welch")` up to the band integration.
-fn welch_psd(rr: &RrSeries) -> Option<(Vec<f64>, Vec<f64>)> {
+fn welch_psd(rr: &RrSeries) -> Option<Psd> {
     let t = &rr.time_s;
     let spline = QuadraticSpline::new(t, &rr.ms)?;
     let step = 1.0 / INTERP_HZ;
@@ -278,13 +282,14 @@ fn welch_psd(rr: &RrSeries) -> Option<(Vec<f64>, Vec<f64>)> {
         return None;
     }
     let (freq, power) = welch(&x, fs, nperseg);
+    let full_max = power.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     // signal_psd keeps min_f <= f <= max_f (0.5 Hz, the top of VHF).
-    let keep: Vec<(f64, f64)> = freq
+    let (f, p): (Vec<f64>, Vec<f64>) = freq
         .into_iter()
         .zip(power)
         .filter(|(f, _)| *f >= min_f && *f <= 0.5)
-        .collect();
-    Some(keep.into_iter().unzip())
+        .unzip();
+    Some((f, p, full_max))
 }
 
 /// `scipy.signal.welch(x, fs, window="hann", nperseg, noverlap=nperseg//2, nfft=2*nperseg,
@@ -334,7 +339,7 @@ fn welch(x: &[f64], fs: f64, nperseg: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Lomb–Scargle periodogram of the raw RR series (see [`PsdMethod::Lomb`]).
-fn lomb_psd(rr: &RrSeries) -> Option<(Vec<f64>, Vec<f64>)> {
+fn lomb_psd(rr: &RrSeries) -> Option<Psd> {
     let (t, y) = lomb_input(rr);
     let n = t.len();
     let span = t[n - 1] - t[0];
@@ -345,11 +350,12 @@ fn lomb_psd(rr: &RrSeries) -> Option<(Vec<f64>, Vec<f64>)> {
     let k_max = (0.5 / df).floor() as usize;
     let freq: Vec<f64> = (1..=k_max).map(|k| k as f64 * df).collect();
     let scale = 2.0 * span / n as f64;
-    let power = freq
+    let power: Vec<f64> = freq
         .iter()
         .map(|&f| scale * lomb_scargle(&t, &y, f))
         .collect();
-    Some((freq, power))
+    let full_max = power.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((freq, power, full_max))
 }
 
 /// Sample times (s) and mean-removed RR (ms) of the Lomb periodogram.

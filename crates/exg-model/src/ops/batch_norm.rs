@@ -8,8 +8,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use candle::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 use candle::backend::BackendStorage;
+use candle::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
@@ -79,12 +79,19 @@ pub fn batch_norm(
     if let Some(r) = residual
         && r.dims() != x.dims()
     {
-        candle::bail!("batch_norm: residual shape {:?} != input {:?}", r.dims(), x.dims());
+        candle::bail!(
+            "batch_norm: residual shape {:?} != input {:?}",
+            r.dims(),
+            x.dims()
+        );
     }
     let given = match norm {
         Normalize::Batch => {
             if b * l < 2 {
-                candle::bail!("batch_norm: need at least 2 values per channel, got {}", b * l);
+                candle::bail!(
+                    "batch_norm: need at least 2 values per channel, got {}",
+                    b * l
+                );
             }
             None
         }
@@ -93,7 +100,11 @@ pub fn batch_norm(
                 candle::bail!("batch_norm: running stats must have {c} elements");
             }
             let invstd = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
-            Some(Moments { mean: mean.to_vec(), var: var.to_vec(), invstd })
+            Some(Moments {
+                mean: mean.to_vec(),
+                var: var.to_vec(),
+                invstd,
+            })
         }
     };
     if !(on_cpu(x) && residual.is_none_or(on_cpu)) {
@@ -105,13 +116,20 @@ pub fn batch_norm(
     if let Some(m) = given {
         let _ = cell.set(m);
     }
-    let op = BnOp { relu, eps, train, moments: cell.clone() };
+    let op = BnOp {
+        relu,
+        eps,
+        train,
+        moments: cell.clone(),
+    };
     let y = match residual {
         None => x.apply_op2(&gb, op)?,
         Some(r) => x.apply_op3(&gb, r, op)?,
     };
     let stats = if train {
-        let m = cell.get().ok_or_else(|| candle::Error::Msg("batch_norm: stats missing".into()))?;
+        let m = cell
+            .get()
+            .ok_or_else(|| candle::Error::Msg("batch_norm: stats missing".into()))?;
         Some(BatchNormStats {
             mean: m.mean.clone(),
             var: m.var.clone(),
@@ -140,7 +158,10 @@ fn batch_norm_candle(
             let xc = x.broadcast_sub(&mean)?;
             let var = xc.sqr()?.mean_keepdim(2)?.mean_keepdim(0)?;
             let stats = BatchNormStats {
-                mean: mean.flatten_all()?.to_dtype(candle::DType::F64)?.to_vec1()?,
+                mean: mean
+                    .flatten_all()?
+                    .to_dtype(candle::DType::F64)?
+                    .to_vec1()?,
                 var: var.flatten_all()?.to_dtype(candle::DType::F64)?.to_vec1()?,
                 count: b * l,
             };
@@ -152,7 +173,9 @@ fn batch_norm_candle(
             (m, v, None)
         }
     };
-    let xhat = x.broadcast_sub(&mean)?.broadcast_div(&(var + eps)?.sqrt()?)?;
+    let xhat = x
+        .broadcast_sub(&mean)?
+        .broadcast_div(&(var + eps)?.sqrt()?)?;
     let mut y = xhat
         .broadcast_mul(&gamma.reshape((1, c, 1))?)?
         .broadcast_add(&beta.reshape((1, c, 1))?)?;
@@ -234,9 +257,17 @@ fn grad_sums<T: Float>(x: &[T], y: &[T], dy: &[T], mu: T, relu: bool) -> (f64, f
     let mut s = [T::ZERO; 8];
     let mut sx = [T::ZERO; 8];
     let n8 = x.len() / 8 * 8;
-    for ((xc, yc), dc) in x[..n8].chunks_exact(8).zip(y[..n8].chunks_exact(8)).zip(dy[..n8].chunks_exact(8)) {
+    for ((xc, yc), dc) in x[..n8]
+        .chunks_exact(8)
+        .zip(y[..n8].chunks_exact(8))
+        .zip(dy[..n8].chunks_exact(8))
+    {
         for j in 0..8 {
-            let g = if !relu || yc[j] > T::ZERO { dc[j] } else { T::ZERO };
+            let g = if !relu || yc[j] > T::ZERO {
+                dc[j]
+            } else {
+                T::ZERO
+            };
             s[j] += g;
             sx[j] += g * (xc[j] - mu);
         }
@@ -247,7 +278,11 @@ fn grad_sums<T: Float>(x: &[T], y: &[T], dy: &[T], mu: T, relu: bool) -> (f64, f
         q += sx[j].to_f64();
     }
     for i in n8..x.len() {
-        let g = if !relu || y[i] > T::ZERO { dy[i] } else { T::ZERO };
+        let g = if !relu || y[i] > T::ZERO {
+            dy[i]
+        } else {
+            T::ZERO
+        };
         a += g.to_f64();
         q += (g * (x[i] - mu)).to_f64();
     }
@@ -290,6 +325,7 @@ fn bn_forward<T: Float>(
 }
 
 /// Gradients `(dx, d[gamma; beta], dr)`.
+#[allow(clippy::too_many_arguments)]
 fn bn_backward<T: Float>(
     x: &[T],
     gb: &[T],
@@ -326,7 +362,11 @@ fn bn_backward<T: Float>(
     }
     // Pass 2: dx (and dr = g).
     let mut dx = vec![T::ZERO; x.len()];
-    let mut dr = if with_residual { vec![T::ZERO; x.len()] } else { Vec::new() };
+    let mut dr = if with_residual {
+        vec![T::ZERO; x.len()]
+    } else {
+        Vec::new()
+    };
     let body = |row: usize, dxr: &mut [T], drr: Option<&mut [T]>| {
         let ci = row % c;
         let is = m.invstd[ci];
@@ -337,7 +377,11 @@ fn bn_backward<T: Float>(
         let (a, cxx, off) = if train {
             let mg = sg[ci] / n;
             let cx = sgx[ci] * is * is / n;
-            (T::from_f64(k), T::from_f64(-k * cx), T::from_f64(-k * (mg - m.mean[ci] * cx)))
+            (
+                T::from_f64(k),
+                T::from_f64(-k * cx),
+                T::from_f64(-k * (mg - m.mean[ci] * cx)),
+            )
         } else {
             (T::from_f64(k), T::ZERO, T::ZERO)
         };
@@ -357,7 +401,9 @@ fn bn_backward<T: Float>(
             .enumerate()
             .for_each(|(row, (dxr, drr))| body(row, dxr, Some(drr)));
     } else {
-        dx.par_chunks_mut(l).enumerate().for_each(|(row, dxr)| body(row, dxr, None));
+        dx.par_chunks_mut(l)
+            .enumerate()
+            .for_each(|(row, dxr)| body(row, dxr, None));
     }
     (dx, dgb, with_residual.then_some(dr))
 }
@@ -450,7 +496,8 @@ impl CustomOp2 for BnOp {
         res: &Tensor,
         dy: &Tensor,
     ) -> candle::Result<(Option<Tensor>, Option<Tensor>)> {
-        let (dx, dgb, _) = dispatch_float!(x.dtype(), bwd_dispatch::<T>(self, x, gb, res, dy, false))?;
+        let (dx, dgb, _) =
+            dispatch_float!(x.dtype(), bwd_dispatch::<T>(self, x, gb, res, dy, false))?;
         Ok((Some(dx), Some(dgb)))
     }
 }
@@ -469,7 +516,10 @@ impl CustomOp3 for BnOp {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> candle::Result<(CpuStorage, Shape)> {
-        dispatch_float!(s1.dtype(), fwd_dispatch::<T>(self, s1, l1, s2, l2, Some((s3, l3))))
+        dispatch_float!(
+            s1.dtype(),
+            fwd_dispatch::<T>(self, s1, l1, s2, l2, Some((s3, l3)))
+        )
     }
 
     fn bwd(
@@ -480,7 +530,8 @@ impl CustomOp3 for BnOp {
         res: &Tensor,
         dy: &Tensor,
     ) -> candle::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (dx, dgb, dr) = dispatch_float!(x.dtype(), bwd_dispatch::<T>(self, x, gb, res, dy, true))?;
+        let (dx, dgb, dr) =
+            dispatch_float!(x.dtype(), bwd_dispatch::<T>(self, x, gb, res, dy, true))?;
         Ok((Some(dx), Some(dgb), dr))
     }
 }

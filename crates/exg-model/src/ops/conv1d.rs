@@ -15,8 +15,8 @@
 //! Work is split over the batch with rayon (so `RAYON_NUM_THREADS` or the surrounding pool decides
 //! the thread count); each GEMM is single-threaded.
 
-use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 use candle::backend::BackendStorage;
+use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
@@ -53,14 +53,24 @@ impl Default for Conv1dGeometry {
 impl Conv1dGeometry {
     /// No padding ("valid").
     pub fn valid(stride: usize, dilation: usize) -> Self {
-        Self { stride, dilation, pad_left: 0, pad_right: 0 }
+        Self {
+            stride,
+            dilation,
+            pad_left: 0,
+            pad_right: 0,
+        }
     }
 
     /// PyTorch's `padding="same"` at stride 1: total padding `dilation * (kernel - 1)`, the odd
     /// extra zero on the right.
     pub fn same(kernel: usize, dilation: usize) -> Self {
         let total = dilation * kernel.saturating_sub(1);
-        Self { stride: 1, dilation, pad_left: total / 2, pad_right: total - total / 2 }
+        Self {
+            stride: 1,
+            dilation,
+            pad_left: total / 2,
+            pad_right: total - total / 2,
+        }
     }
 
     /// Output length for an input of `len` samples, or `None` when the (padded) input is shorter
@@ -93,7 +103,9 @@ impl Dims {
     /// Output columns per im2col tile: about 64k elements (256 KB in f32) of col buffer, so the
     /// tile stays in L2 between im2col and the GEMM.
     fn tile(&self) -> usize {
-        (65_536 / self.cink().max(1)).clamp(64, 4096).min(self.lout.max(1))
+        (65_536 / self.cink().max(1))
+            .clamp(64, 4096)
+            .min(self.lout.max(1))
     }
 }
 
@@ -152,7 +164,14 @@ fn dims(xs: &Shape, ws: &Shape, g: Conv1dGeometry) -> candle::Result<Dims> {
     let Some(lout) = g.out_len(l, k) else {
         candle::bail!("conv1d: input length {l} too short for kernel {k} with {g:?}")
     };
-    Ok(Dims { b, cin, l, cout, k, lout })
+    Ok(Dims {
+        b,
+        cin,
+        l,
+        cout,
+        k,
+        lout,
+    })
 }
 
 /// Valid output columns `[lo, hi)` of a tile for tap offset `off`: those whose input index
@@ -161,7 +180,11 @@ fn valid_cols(t0: usize, n: usize, s: usize, off: isize, l: usize) -> (usize, us
     let (t0, n, s, l) = (t0 as isize, n as isize, s as isize, l as isize);
     // smallest t with t*s + off >= 0, and smallest t with t*s + off >= l
     let first = if off >= 0 { 0 } else { (-off + s - 1) / s };
-    let end = if l - off <= 0 { 0 } else { (l - off + s - 1) / s };
+    let end = if l - off <= 0 {
+        0
+    } else {
+        (l - off + s - 1) / s
+    };
     let lo = (first - t0).clamp(0, n);
     let hi = (end - t0).clamp(lo, n);
     (lo as usize, hi as usize)
@@ -219,7 +242,9 @@ fn col2im<T: Float>(col: &[T], d: &Dims, g: &Conv1dGeometry, t0: usize, n: usize
 }
 
 fn tiles(lout: usize, tile: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..lout).step_by(tile.max(1)).map(move |t0| (t0, tile.min(lout - t0)))
+    (0..lout)
+        .step_by(tile.max(1))
+        .map(move |t0| (t0, tile.min(lout - t0)))
 }
 
 fn forward<T: Float>(x: &[T], w: &[T], d: Dims, g: Conv1dGeometry) -> Vec<T> {
@@ -243,8 +268,16 @@ fn forward<T: Float>(x: &[T], w: &[T], d: Dims, g: Conv1dGeometry) -> Vec<T> {
                     &mut yb[t0..],
                     d.lout,
                     1,
-                    MatRef { data: w, rs: cink, cs: 1 },
-                    MatRef { data: col, rs: n, cs: 1 },
+                    MatRef {
+                        data: w,
+                        rs: cink,
+                        cs: 1,
+                    },
+                    MatRef {
+                        data: col,
+                        rs: n,
+                        cs: 1,
+                    },
                     false,
                 );
             }
@@ -273,8 +306,16 @@ fn backward_input<T: Float>(dy: &[T], w: &[T], d: Dims, g: Conv1dGeometry) -> Ve
                     col,
                     n,
                     1,
-                    MatRef { data: w, rs: 1, cs: cink },
-                    MatRef { data: &dyb[t0..], rs: d.lout, cs: 1 },
+                    MatRef {
+                        data: w,
+                        rs: 1,
+                        cs: cink,
+                    },
+                    MatRef {
+                        data: &dyb[t0..],
+                        rs: d.lout,
+                        cs: 1,
+                    },
                     false,
                 );
                 col2im(col, &d, &g, t0, n, dxb);
@@ -305,8 +346,16 @@ fn backward_weight<T: Float>(x: &[T], dy: &[T], d: Dims, g: Conv1dGeometry) -> V
                         &mut acc,
                         cink,
                         1,
-                        MatRef { data: &dyb[t0..], rs: d.lout, cs: 1 },
-                        MatRef { data: c, rs: 1, cs: n },
+                        MatRef {
+                            data: &dyb[t0..],
+                            rs: d.lout,
+                            cs: 1,
+                        },
+                        MatRef {
+                            data: c,
+                            rs: 1,
+                            cs: n,
+                        },
                         true,
                     );
                 }
@@ -391,36 +440,6 @@ impl CustomOp2 for Conv1dOp {
         let (dx, dw) = dispatch_float!(x.dtype(), grads::<T>(x, w, dy, d, g))?;
         Ok((Some(dx), Some(dw)))
     }
-}
-
-/// Naive direct convolution, the oracle for the tests (and nothing else).
-#[cfg(test)]
-pub(crate) fn conv1d_naive(
-    x: &[f64],
-    w: &[f64],
-    (b, cin, l): (usize, usize, usize),
-    (cout, k): (usize, usize),
-    g: Conv1dGeometry,
-) -> Vec<f64> {
-    let lout = g.out_len(l, k).unwrap();
-    let mut y = vec![0.0; b * cout * lout];
-    for bi in 0..b {
-        for o in 0..cout {
-            for t in 0..lout {
-                let mut acc = 0.0;
-                for ci in 0..cin {
-                    for kk in 0..k {
-                        let idx = (t * g.stride + kk * g.dilation) as isize - g.pad_left as isize;
-                        if idx >= 0 && (idx as usize) < l {
-                            acc += w[(o * cin + ci) * k + kk] * x[(bi * cin + ci) * l + idx as usize];
-                        }
-                    }
-                }
-                y[(bi * cout + o) * lout + t] = acc;
-            }
-        }
-    }
-    y
 }
 
 #[cfg(test)]

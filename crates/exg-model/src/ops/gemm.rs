@@ -48,7 +48,10 @@ pub(crate) fn matmul<T: Float>(
     if m == 0 || n == 0 {
         return;
     }
-    assert!(fits(dst.len(), m, n, dst_rs, dst_cs), "gemm: dst view out of bounds");
+    assert!(
+        fits(dst.len(), m, n, dst_rs, dst_cs),
+        "gemm: dst view out of bounds"
+    );
     if k == 0 {
         if !accumulate {
             for i in 0..m {
@@ -59,8 +62,14 @@ pub(crate) fn matmul<T: Float>(
         }
         return;
     }
-    assert!(fits(lhs.data.len(), m, k, lhs.rs, lhs.cs), "gemm: lhs view out of bounds");
-    assert!(fits(rhs.data.len(), k, n, rhs.rs, rhs.cs), "gemm: rhs view out of bounds");
+    assert!(
+        fits(lhs.data.len(), m, k, lhs.rs, lhs.cs),
+        "gemm: lhs view out of bounds"
+    );
+    assert!(
+        fits(rhs.data.len(), k, n, rhs.rs, rhs.cs),
+        "gemm: rhs view out of bounds"
+    );
     // SAFETY: the three views were checked to lie inside their slices just above; strides are
     // non-negative; `dst` is borrowed mutably, so it cannot alias `lhs` or `rhs`.
     unsafe {
@@ -108,8 +117,16 @@ mod tests {
             &mut c,
             n,
             1,
-            MatRef { data: &a, rs: k, cs: 1 },
-            MatRef { data: &bt, rs: 1, cs: k },
+            MatRef {
+                data: &a,
+                rs: k,
+                cs: 1,
+            },
+            MatRef {
+                data: &bt,
+                rs: 1,
+                cs: k,
+            },
             true,
         );
         for i in 0..m {

@@ -44,7 +44,10 @@ impl Float for f64 {
 
 /// The elements of a CPU storage in logical (row-major) order: borrowed when the layout is
 /// contiguous, gathered otherwise.
-pub(crate) fn cpu_slice<'a, T: Float>(s: &'a CpuStorage, l: &Layout) -> candle::Result<Cow<'a, [T]>> {
+pub(crate) fn cpu_slice<'a, T: Float>(
+    s: &'a CpuStorage,
+    l: &Layout,
+) -> candle::Result<Cow<'a, [T]>> {
     let data = s.as_slice::<T>()?;
     Ok(match l.contiguous_offsets() {
         Some((a, b)) => Cow::Borrowed(&data[a..b]),
@@ -60,7 +63,8 @@ fn gather<T: Copy>(data: &[T], l: &Layout) -> Vec<T> {
     let mut out = Vec::with_capacity(n);
     let mut idx = vec![0usize; dims.len()];
     for _ in 0..n {
-        let off: usize = l.start_offset() + idx.iter().zip(strides).map(|(i, s)| i * s).sum::<usize>();
+        let off: usize =
+            l.start_offset() + idx.iter().zip(strides).map(|(i, s)| i * s).sum::<usize>();
         out.push(data[off]);
         for d in (0..dims.len()).rev() {
             idx[d] += 1;

@@ -3,8 +3,8 @@
 //! candle has no 1-D pooling; its 2-D pooling on `H = 1` works but copies through a generic
 //! 4-D path. The gradient goes to the first maximum of each window (PyTorch's convention).
 
-use candle::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use candle::backend::BackendStorage;
+use candle::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
@@ -37,7 +37,9 @@ pub fn max_pool1d(x: &Tensor, k: usize) -> candle::Result<Tensor> {
     if on_cpu(x) {
         x.apply_op1(MaxPool { k })
     } else {
-        x.unsqueeze(2)?.max_pool2d_with_stride((1, k), (1, k))?.squeeze(2)
+        x.unsqueeze(2)?
+            .max_pool2d_with_stride((1, k), (1, k))?
+            .squeeze(2)
     }
 }
 
@@ -61,19 +63,21 @@ fn pool_fwd<T: Float>(s: &CpuStorage, l: &Layout, k: usize) -> candle::Result<(C
     let lo = len / k;
     let x = cpu_slice::<T>(s, l)?;
     let mut y = vec![T::ZERO; b * c * lo];
-    y.par_chunks_mut(lo.max(1)).enumerate().for_each(|(row, yr)| {
-        let xr = &x[row * len..row * len + lo * k];
-        if k == 2 {
-            // Branch-free pairwise max (vectorises); same value as the first-max rule.
-            for (o, w) in yr.iter_mut().zip(xr.chunks_exact(2)) {
-                *o = if w[1] > w[0] { w[1] } else { w[0] };
+    y.par_chunks_mut(lo.max(1))
+        .enumerate()
+        .for_each(|(row, yr)| {
+            let xr = &x[row * len..row * len + lo * k];
+            if k == 2 {
+                // Branch-free pairwise max (vectorises); same value as the first-max rule.
+                for (o, w) in yr.iter_mut().zip(xr.chunks_exact(2)) {
+                    *o = if w[1] > w[0] { w[1] } else { w[0] };
+                }
+            } else {
+                for (o, w) in yr.iter_mut().zip(xr.chunks_exact(k)) {
+                    *o = w[argmax(w)];
+                }
             }
-        } else {
-            for (o, w) in yr.iter_mut().zip(xr.chunks_exact(k)) {
-                *o = w[argmax(w)];
-            }
-        }
-    });
+        });
     Ok((storage(y), Shape::from((b, c, lo))))
 }
 

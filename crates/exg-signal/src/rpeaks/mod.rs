@@ -23,7 +23,8 @@
 //! ```
 //! use exg_signal::{Ecg, Hz, rpeaks::{default_detector, Polarity, RPeakDetector}};
 //! let fs = Hz::new(360.0)?;
-//! let x: Vec<f64> = (0..3600).map(|i| if i % 300 == 150 { -1.0 } else { 0.0 }).collect();
+//! // An inverted lead: a 10-ms-wide negative QRS every 300 samples (72 bpm).
+//! let x: Vec<f64> = (0..3600).map(|i| -(-((i % 300) as f64 - 150.0).powi(2) / 8.0).exp()).collect();
 //! let d = default_detector().detect(&Ecg::new(x, fs)?)?;
 //! assert_eq!(d.polarity, Polarity::Negative);
 //! assert!(d.peaks.indices().iter().all(|p| p % 300 == 150));

@@ -19,7 +19,7 @@ pub fn nst_gain(
     snr_db: f64,
     fs_hz: f64,
 ) -> Result<f64> {
-    if !snr_db.is_finite() || !(fs_hz.is_finite() && fs_hz > 0.0) {
+    if !(snr_db.is_finite() && fs_hz.is_finite() && fs_hz > 0.0) {
         return Err(Error::InvalidParameter {
             name: "snr_db",
             reason: format!("SNR {snr_db} dB and fs {fs_hz} Hz must be finite"),

@@ -1,0 +1,133 @@
+//! Schemas, concatenation, JSON wire form, the fold-safe standardizer and provided features.
+//! Expected values are worked by hand in the comments (no external oracle needed).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use exg_features::{
+    CHAPMAN_DIAGNOSTICS, Concat, Feature, FeatureExtractor, FeatureSpec, FeatureVector, HrvTime,
+    Invalid, ProvidedFeatures, Schema, Standardizer,
+};
+use exg_signal::{Ecg, Hz, RPeaks};
+
+fn schema2() -> Arc<Schema> {
+    Arc::new(
+        Schema::new(vec![
+            FeatureSpec::new("a", "ms", 0, 0.0),
+            FeatureSpec::new("b", "1", 0, 0.0),
+        ])
+        .unwrap(),
+    )
+}
+
+fn vec2(a: Option<f64>, b: Option<f64>) -> FeatureVector {
+    let f = |v: Option<f64>| {
+        v.map(Feature::from_value)
+            .unwrap_or(Feature::invalid(Invalid::Missing))
+    };
+    FeatureVector::new(schema2(), vec![f(a), f(b)]).unwrap()
+}
+
+#[test]
+fn standardizer_uses_training_fold_only_and_valid_values_only() {
+    // a: valid 1, 3 (invalid third ignored) -> mean 2, population SD 1.
+    // b: valid 5, 5, 5 -> SD 0 -> 1.
+    let train = [
+        vec2(Some(1.0), Some(5.0)),
+        vec2(Some(3.0), Some(5.0)),
+        vec2(None, Some(5.0)),
+    ];
+    let s = Standardizer::fit(&train).unwrap();
+    assert_eq!(s.means(), &[2.0, 5.0]);
+    assert_eq!(s.stds(), &[1.0, 1.0]);
+    assert_eq!(s.n_valid(), &[2, 3]);
+    // Test-fold value far outside the training range is scaled, not refitted.
+    assert_eq!(
+        s.transform_row(&vec2(Some(12.0), None)).unwrap(),
+        vec![10.0, 0.0]
+    );
+    let t = s.transform(&vec2(Some(12.0), None)).unwrap();
+    assert!(!t.features()[1].is_valid());
+}
+
+#[test]
+fn standardizer_round_trips_through_json_file() {
+    let s = Standardizer::fit(&[vec2(Some(1.0), Some(2.0)), vec2(Some(4.0), Some(8.0))]).unwrap();
+    let dir = std::env::temp_dir().join(format!("exg-features-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("std.json");
+    s.save(&path).unwrap();
+    assert!(!dir.join("std.json.tmp").exists());
+    assert_eq!(Standardizer::load(&path).unwrap(), s);
+    std::fs::write(&path, "{not json").unwrap();
+    assert!(Standardizer::load(&path).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn standardizer_rejects_other_schemas() {
+    let s = Standardizer::fit(&[vec2(Some(1.0), Some(2.0))]).unwrap();
+    let other = HrvTime::exgnet17()
+        .compute(&RPeaks::new(vec![1, 300, 600], Hz::new(250.0).unwrap(), 700).unwrap());
+    assert!(s.transform(&other).is_err());
+    assert!(Standardizer::fit(&[]).is_err());
+}
+
+#[test]
+fn feature_json_has_value_unit_valid_and_reason() {
+    let peaks = RPeaks::new(vec![10, 260, 520], Hz::new(250.0).unwrap(), 600).unwrap();
+    let j = HrvTime::exgnet17().compute(&peaks).to_json();
+    assert_eq!(j["MeanNN"]["value"], 1020.0); // (250 + 260) / 2 samples * 4 ms
+    assert_eq!(j["MeanNN"]["unit"], "ms");
+    assert_eq!(j["MeanNN"]["valid"], true);
+    assert_eq!(j["SDSD"]["valid"], false);
+    assert!(j["SDSD"]["value"].is_null());
+    assert_eq!(j["SDSD"]["reason"]["kind"], "too_few_beats");
+    // Round trip of one feature.
+    let f = Feature::flagged(
+        3.0,
+        Invalid::TooShort {
+            have_s: 10.0,
+            need_s: 50.0,
+        },
+    );
+    let back: Feature = serde_json::from_value(serde_json::to_value(&f).unwrap()).unwrap();
+    assert_eq!(back, f);
+}
+
+#[test]
+fn concat_joins_schemas_and_rejects_duplicates() {
+    assert!(
+        Concat::new(vec![
+            Box::new(HrvTime::exgnet17()),
+            Box::new(HrvTime::exgnet17())
+        ])
+        .is_err()
+    );
+    let keys = vec!["r1".to_string()];
+    let mut cols = HashMap::new();
+    for s in &CHAPMAN_DIAGNOSTICS {
+        cols.insert(s.name.to_string(), vec![Some(1.0)]);
+    }
+    cols.insert("QRSDuration".into(), vec![Some(96.0)]);
+    let table = ProvidedFeatures::from_columns(CHAPMAN_DIAGNOSTICS.to_vec(), &keys, &cols).unwrap();
+    let both = Concat::new(vec![
+        Box::new(HrvTime::exgnet17()),
+        Box::new(table.for_record("r1").unwrap()),
+    ])
+    .unwrap();
+    assert_eq!(both.schema().len(), 17 + 11);
+    let fs = Hz::new(500.0).unwrap();
+    let ecg = Ecg::new(vec![0.0; 5000], fs).unwrap();
+    let v = both
+        .extract(
+            &ecg,
+            &RPeaks::new(vec![100, 500, 900, 1300], fs, 5000).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(v.value("QRSDuration"), Some(96.0));
+    assert_eq!(v.value("MeanNN"), Some(800.0));
+    assert!(table.row("unknown").is_err());
+    cols.remove("TAxis");
+    assert!(ProvidedFeatures::from_columns(CHAPMAN_DIAGNOSTICS.to_vec(), &keys, &cols).is_err());
+}
