@@ -10,6 +10,9 @@ use exg_data::format::wfdb::{is_beat, read_annotations};
 use exg_features::{Complexity, HrvFrequency, HrvTime, Poincare};
 use exg_signal::{Hz, RPeaks};
 
+/// A named block of work to time.
+type Block<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 const RECORDS: [&str; 10] = [
     "100", "103", "106", "119", "201", "203", "208", "210", "222", "232",
 ];
@@ -27,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         let len = idx[idx.len() - 1] + 1;
         let peaks = RPeaks::new(idx, Hz::new(360.0)?, len)?;
-        let blocks: [(&str, Box<dyn Fn()>); 3] = [
+        let blocks: [Block; 3] = [
             (
                 "hrv_time",
                 Box::new(|| drop(HrvTime::all().compute(&peaks))),

@@ -66,7 +66,7 @@ fn median_beat(x: &[f64], idx: &[usize], pre: usize, post: usize) -> Option<Vec<
 /// Delineates the median beat of one or more simultaneous leads (same rate and length).
 ///
 /// Boundaries come from the summed absolute slope of all leads (each normalised by its QRS
-/// slope): QRS onset/offset where it drops below 5 % of its QRS maximum; T end by the tangent
+/// slope): QRS onset/offset where it drops below 5 % (one lead: 1.5 %) of its QRS maximum; T end by the tangent
 /// at the steepest T downslope of the lead with the largest T wave; P onset where the P-wave
 /// deflection in 300–40 ms before QRS onset falls to 20 % of its peak, if the P peak exceeds
 /// 5 % of the R amplitude. Returns `None` when fewer than 2 beats fit the window.
@@ -77,15 +77,20 @@ pub fn delineate(leads: &[&[f64]], fs: f64, peaks: &[usize]) -> Option<Delineati
 /// Tunable thresholds of [`delineate`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct DelineatorParams {
-    /// QRS boundary: fraction of the QRS maximum of the slope envelope (default 0.05, chosen
-    /// on the 35 local Chapman records, see `docs/features.md`).
+    /// QRS boundary with several leads: fraction of the QRS maximum of the summed slope
+    /// envelope (default 0.05).
     pub qrs_threshold: f64,
+    /// The same for a single lead (default 0.015: one lead's envelope falls faster at the QRS
+    /// ends, where part of the complex is isoelectric). Both defaults were chosen on the 35
+    /// local Chapman records, see `docs/features.md`.
+    pub qrs_threshold_single: f64,
 }
 
 impl Default for DelineatorParams {
     fn default() -> Self {
         Self {
             qrs_threshold: 0.05,
+            qrs_threshold_single: 0.015,
         }
     }
 }
@@ -143,7 +148,12 @@ pub fn delineate_with(
     if emax <= 0.0 {
         return None;
     }
-    let thr = params.qrs_threshold * emax;
+    let frac = if leads.len() == 1 {
+        params.qrs_threshold_single
+    } else {
+        params.qrs_threshold
+    };
+    let thr = frac * emax;
     let strong = 0.5 * emax;
     // Outermost strong-slope samples of the QRS, then walk outwards to the threshold.
     let first_strong = (qlo..=pre).find(|&i| env[i] >= strong).unwrap_or(pre);

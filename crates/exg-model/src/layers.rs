@@ -281,7 +281,7 @@ impl MultiResBlock {
         let ya = self.convs[0].forward(x, None, true, train)?;
         let yb = self.convs[1].forward(&ya, None, true, train)?;
         let yc = self.convs[2].forward(&yb, None, true, train)?;
-        let cat = Tensor::cat(&[&ya, &yb, &yc], 1)?;
+        let cat = ops::concat3(&ya, &yb, &yc)?;
         let y = self.shortcut.forward(x, Some(&cat), true, train)?;
         ops::max_pool1d(&y, self.pool)
     }

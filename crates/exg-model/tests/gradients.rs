@@ -419,7 +419,12 @@ fn max_pool_forward_and_gradients() {
             }
         }
         let f = || max_pool1d(x.as_tensor(), k).unwrap();
-        check_grads(std::slice::from_ref(&x), &f, 1e-7, &format!("max_pool k={k}"));
+        check_grads(
+            std::slice::from_ref(&x),
+            &f,
+            1e-7,
+            &format!("max_pool k={k}"),
+        );
     }
 }
 
@@ -440,4 +445,17 @@ fn linear_and_head_gradients_match_finite_differences() {
     let mut all: Vec<Var> = vars.var_map().all_vars();
     all.push(a.clone());
     check_grads(&all, &f, 1e-7, "linear head");
+}
+
+#[test]
+fn concat3_matches_candle_cat_and_finite_differences() {
+    // Oracles: candle's Tensor::cat (forward) and central finite differences (gradients).
+    let a = var(&[2, 1, 5], 60);
+    let b = var(&[2, 3, 5], 61);
+    let c = var(&[2, 2, 5], 62);
+    let y = exg_model::ops::concat3(a.as_tensor(), b.as_tensor(), c.as_tensor()).unwrap();
+    let want = Tensor::cat(&[a.as_tensor(), b.as_tensor(), c.as_tensor()], 1).unwrap();
+    assert_eq!(y.to_vec3::<f64>().unwrap(), want.to_vec3::<f64>().unwrap());
+    let f = || exg_model::ops::concat3(a.as_tensor(), b.as_tensor(), c.as_tensor()).unwrap();
+    check_grads(&[a.clone(), b.clone(), c.clone()], &f, 1e-7, "concat3");
 }

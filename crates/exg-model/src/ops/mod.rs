@@ -9,16 +9,19 @@
 //! * [`batch_norm`]: batch normalisation fused with an optional residual add and ReLU, in one
 //!   pass forward and two passes backward.
 //! * [`max_pool1d`]: non-overlapping max pooling.
+//! * [`concat3`]: channel concatenation whose backward returns contiguous gradients.
 //!
 //! Every op works for `f32` (training, inference) and `f64` (the finite-difference tests). On a
 //! non-CPU device each op falls back to candle's own operations, so a CUDA build keeps working.
 
 mod batch_norm;
+mod concat;
 mod conv1d;
 mod gemm;
 mod pool;
 
 pub use batch_norm::{BatchNormStats, Normalize, batch_norm};
+pub use concat::concat3;
 pub use conv1d::{Conv1dGeometry, conv1d};
 pub use pool::max_pool1d;
 
