@@ -40,10 +40,26 @@ struct Class {
 }
 
 const CLASSES: [Class; 4] = [
-    Class { name: "SR", rhythm: Rhythm::Sinus, bpm: (62.0, 95.0) },
-    Class { name: "SB", rhythm: Rhythm::Sinus, bpm: (40.0, 56.0) },
-    Class { name: "ST", rhythm: Rhythm::Sinus, bpm: (105.0, 150.0) },
-    Class { name: "AFIB", rhythm: Rhythm::AtrialFibrillation, bpm: (70.0, 130.0) },
+    Class {
+        name: "SR",
+        rhythm: Rhythm::Sinus,
+        bpm: (62.0, 95.0),
+    },
+    Class {
+        name: "SB",
+        rhythm: Rhythm::Sinus,
+        bpm: (40.0, 56.0),
+    },
+    Class {
+        name: "ST",
+        rhythm: Rhythm::Sinus,
+        bpm: (105.0, 150.0),
+    },
+    Class {
+        name: "AFIB",
+        rhythm: Rhythm::AtrialFibrillation,
+        bpm: (70.0, 130.0),
+    },
 ];
 
 /// One prepared example: the signal (z-scored), its true and detected peaks, its label.
@@ -82,7 +98,12 @@ fn main() -> Result<()> {
             // 2. R-peaks with the default detector.
             let detected = detector.detect(&syn.ecg)?.peaks;
             let ecg = exg::signal::filter::Preprocess::apply(&ZScore, &syn.ecg)?;
-            examples.push(Example { ecg, truth: syn.r_peaks, detected, label: label as u32 });
+            examples.push(Example {
+                ecg,
+                truth: syn.r_peaks,
+                detected,
+                label: label as u32,
+            });
         }
     }
     let mut gross = Score::default();
@@ -105,10 +126,20 @@ fn main() -> Result<()> {
         .map(|e| hrv.extract(&e.ecg, &e.detected))
         .collect::<exg::features::Result<Vec<_>>>()?;
     let labels: Vec<u32> = examples.iter().map(|e| e.label).collect();
-    let fold = StratifiedKFold { k: 5, seed: 42, shuffle: true }.split(&labels)?.remove(0);
+    let fold = StratifiedKFold {
+        k: 5,
+        seed: 42,
+        shuffle: true,
+    }
+    .split(&labels)?
+    .remove(0);
     let train_feats: Vec<_> = fold.train.iter().map(|&i| features[i].clone()).collect();
     let standardizer = Standardizer::fit(&train_feats)?;
-    let n_valid = features.iter().flat_map(|f| f.mask()).filter(|&v| v).count();
+    let n_valid = features
+        .iter()
+        .flat_map(|f| f.mask())
+        .filter(|&v| v)
+        .count();
     println!(
         "features: {} x {} ({} % valid), standardised on {} training records",
         features.len(),
@@ -132,7 +163,14 @@ fn main() -> Result<()> {
     let aux = FeatureHead::new(&cfg, vb)?;
     let mut params = net.trainable_vars();
     params.extend(aux.trainable_vars());
-    let mut opt = AdamW::new(params, ParamsAdamW { lr: 3e-3, weight_decay: 1e-4, ..Default::default() })?;
+    let mut opt = AdamW::new(
+        params,
+        ParamsAdamW {
+            lr: 3e-3,
+            weight_decay: 1e-4,
+            ..Default::default()
+        },
+    )?;
     println!(
         "model: edge preset, {} deployable parameters (+{} train-only), {} MFLOP per record",
         net.num_params(),
@@ -146,7 +184,12 @@ fn main() -> Result<()> {
         let mut fs_rows = Vec::new();
         for &i in idx {
             xs.extend(examples[i].ecg.samples()[..len].iter().map(|&v| v as f32));
-            fs_rows.extend(standardizer.transform_row(&features[i])?.iter().map(|&v| v as f32));
+            fs_rows.extend(
+                standardizer
+                    .transform_row(&features[i])?
+                    .iter()
+                    .map(|&v| v as f32),
+            );
         }
         let ys: Vec<u32> = idx.iter().map(|&i| examples[i].label).collect();
         Ok((
@@ -172,7 +215,11 @@ fn main() -> Result<()> {
             opt.backward_step(&loss)?;
             total += loss.to_scalar::<f32>()? as f64 * chunk.len() as f64;
         }
-        println!("epoch {:>2}: loss {:.4}", epoch + 1, total / order.len() as f64);
+        println!(
+            "epoch {:>2}: loss {:.4}",
+            epoch + 1,
+            total / order.len() as f64
+        );
     }
 
     // Evaluate the deployable signal-only head on the held-out fold.

@@ -23,10 +23,17 @@ fn synthetic_record_flows_through_every_crate() -> anyhow::Result<()> {
             seed,
             ..SyntheticConfig::new(fs, 10.0)
         })?;
-        for detector in [Box::new(default_detector()) as Box<dyn RPeakDetector>, by_name("consensus").unwrap()] {
+        for detector in [
+            Box::new(default_detector()) as Box<dyn RPeakDetector>,
+            by_name("consensus").unwrap(),
+        ] {
             let found = detector.detect(&syn.ecg)?.peaks;
             let s = score_peaks(&syn.r_peaks, &found, 0.150)?;
-            assert!(s.sensitivity().unwrap() >= 0.9, "{}: {s:?}", detector.name());
+            assert!(
+                s.sensitivity().unwrap() >= 0.9,
+                "{}: {s:?}",
+                detector.name()
+            );
             assert!(s.ppv().unwrap() >= 0.95, "{}: {s:?}", detector.name());
         }
         // Features from the true peaks: all 17 defined on a 10-s record.
@@ -53,7 +60,10 @@ fn synthetic_record_flows_through_every_crate() -> anyhow::Result<()> {
     let feats = Tensor::from_vec(rows, (2, 17), &dev)?;
     let out = net.forward_all_t(&xs, false)?;
     assert_eq!(out.logits.dims(), &[2, cfg.n_classes]);
-    assert_eq!(aux.forward(&out.embedding, &feats)?.dims(), &[2, cfg.n_classes]);
+    assert_eq!(
+        aux.forward(&out.embedding, &feats)?.dims(),
+        &[2, cfg.n_classes]
+    );
     Ok(())
 }
 
