@@ -182,15 +182,27 @@ impl ExgNet {
         Ok(candle_nn::ops::softmax(&logits, D::Minus1)?)
     }
 
-    /// Checks `xs` is `(B, 1, input_len)` with `B >= 1`.
+    /// Checks `xs` is `(B, 1, input_len)` with `B >= 1` and every value finite (a NaN would
+    /// otherwise propagate silently into every logit).
     pub fn check_input(&self, xs: &Tensor) -> Result<()> {
         match xs.dims() {
-            [b, 1, t] if *b > 0 && *t == self.cfg.input_len => Ok(()),
-            d => Err(Error::Input(format!(
-                "expected (B, 1, {}) input, got {d:?}",
-                self.cfg.input_len
-            ))),
+            [b, 1, t] if *b > 0 && *t == self.cfg.input_len => {}
+            d => {
+                return Err(Error::Input(format!(
+                    "expected (B, 1, {}) input, got {d:?}",
+                    self.cfg.input_len
+                )));
+            }
         }
+        let energy = xs
+            .to_dtype(DType::F64)?
+            .sqr()?
+            .sum_all()?
+            .to_scalar::<f64>()?;
+        if !energy.is_finite() {
+            return Err(Error::Input("input contains NaN or infinite values".into()));
+        }
+        Ok(())
     }
 }
 

@@ -188,6 +188,13 @@ fn wrong_input_shape_is_an_error() {
     assert!(net.predict_proba(&x).is_err());
     let x = Tensor::zeros((1, 2, cfg.input_len), DType::F32, &Device::Cpu).unwrap();
     assert!(net.predict_proba(&x).is_err());
+    let mut v = vec![0f32; cfg.input_len];
+    v[3] = f32::NAN;
+    let x = Tensor::from_vec(v, (1, 1, cfg.input_len), &Device::Cpu).unwrap();
+    assert!(matches!(
+        net.predict_proba(&x),
+        Err(exg_model::Error::Input(_))
+    ));
 }
 
 #[test]

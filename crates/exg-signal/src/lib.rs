@@ -33,6 +33,27 @@
 //! # Ok::<(), exg_signal::Error>(())
 //! ```
 //!
+//! ## R-peaks ([`rpeaks`]) and scoring ([`score`])
+//! * [`rpeaks::RPeakDetector`] (batch) and [`rpeaks::StreamingDetector`] (push chunks into an
+//!   [`rpeaks::RPeakStream`], constant delay, same peaks as batch): Pan-Tompkins (default),
+//!   Hamilton, a NeuroKit-style gradient detector and their consensus; polarity detected and
+//!   reported, peaks refined to the QRS extremum. See `docs/signal-rpeaks.md`.
+//! * [`score::match_peaks`] / [`score::Score`]: one-to-one matching within a tolerance, Se, +P,
+//!   F1, timing error, per record and gross; [`score::add_noise`] for noise-stress tests.
+//!
+//! ```
+//! use exg_signal::{Ecg, Hz, RPeaks};
+//! use exg_signal::rpeaks::{default_detector, RPeakDetector};
+//! use exg_signal::score::score_peaks;
+//! let fs = Hz::new(250.0)?;
+//! let x: Vec<f64> = (0..5000).map(|i| (-((i % 200) as f64 - 100.0).powi(2) / 6.0).exp()).collect();
+//! let found = default_detector().detect(&Ecg::new(x, fs)?)?.peaks;
+//! let truth = RPeaks::new((0..25).map(|k| 100 + 200 * k).collect(), fs, 5000)?;
+//! let s = score_peaks(&truth, &found, 0.150)?;
+//! assert!(s.sensitivity().unwrap() > 0.95 && s.ppv() == Some(1.0));
+//! # Ok::<(), exg_signal::Error>(())
+//! ```
+//!
 //! ## Other crates
 //! `exg-data` (file formats), `exg-features` (HRV and morphology), `exg-model` (the network),
 //! `exg` (facade).

@@ -59,6 +59,10 @@ pub struct Args {
     pub json: bool,
 }
 
+/// One detector's run: its name, `(signal, score)` per signal, and the detection seconds
+/// (NaN for peaks read from a file).
+type DetectorRun = (String, Vec<(String, Score)>, f64);
+
 /// One signal to score: a name, its samples and its reference beats.
 struct Item {
     name: String,
@@ -100,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     // results[detector] = per-item scores
-    let mut results: Vec<(String, Vec<(String, Score)>, f64)> = Vec::new();
+    let mut results: Vec<DetectorRun> = Vec::new();
     let tol_s = args.tolerance_ms / 1000.0;
     for det in &detectors {
         let mut rows = Vec::new();
@@ -169,7 +173,7 @@ fn pct(v: Option<f64>) -> String {
     v.map_or("–".into(), |x| format!("{:.2}", 100.0 * x))
 }
 
-fn print_markdown(args: &Args, items: &[Item], results: &[(String, Vec<(String, Score)>, f64)]) {
+fn print_markdown(args: &Args, items: &[Item], results: &[DetectorRun]) {
     let mode = if args.noise_stress.is_some() {
         "noisy signals"
     } else {
@@ -235,7 +239,7 @@ fn print_markdown(args: &Args, items: &[Item], results: &[(String, Vec<(String, 
 }
 
 /// Noise-stress summary: one row per noise and SNR, beats summed over records.
-fn print_levels(items: &[Item], results: &[(String, Vec<(String, Score)>, f64)]) {
+fn print_levels(items: &[Item], results: &[DetectorRun]) {
     // Item names are `<record>_<noise>_<snr>`; the level is what follows the record.
     let level = |name: &str| {
         name.split_once('_')

@@ -1,0 +1,99 @@
+//! `exg peaks` and `exg score-peaks` end to end. Oracle: the library call they wrap (same
+//! peaks), and MIT-BIH's reference annotations when ../shared/data is present.
+
+use std::process::{Command, Output};
+
+use exg_data::synthetic::{SyntheticConfig, generate};
+use exg_signal::Hz;
+use exg_signal::rpeaks::{RPeakDetector, default_detector};
+
+fn exg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exg"))
+        .args(args)
+        .output()
+        .expect("runs exg")
+}
+
+#[test]
+fn peaks_on_a_csv_equal_the_library_result() {
+    let syn = generate(&SyntheticConfig {
+        inverted: true,
+        seed: 3,
+        ..SyntheticConfig::new(Hz::new(250.0).unwrap(), 30.0)
+    })
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("exg-peaks-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("x.csv");
+    let mut text = String::from("II\n");
+    for v in syn.ecg.samples() {
+        text += &format!("{v:.17e}\n");
+    }
+    std::fs::write(&p, text).unwrap();
+    let out = exg(&["peaks", p.to_str().unwrap(), "--fs", "250"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fs"].as_f64(), Some(250.0));
+    assert_eq!(v["polarity"].as_str(), Some("negative"));
+    let peaks: Vec<usize> = v["peaks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(
+        peaks,
+        default_detector().detect(&syn.ecg).unwrap().peaks.indices()
+    );
+    // Unknown detector and missing rate: one-line error, exit code 1.
+    assert_eq!(
+        exg(&[
+            "peaks",
+            p.to_str().unwrap(),
+            "--fs",
+            "250",
+            "--detector",
+            "nope"
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+    assert_eq!(exg(&["peaks", p.to_str().unwrap()]).status.code(), Some(1));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn score_peaks_on_mitdb_when_present() {
+    let dir = std::env::var("EXG_DATA_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
+    let mitdb = std::path::Path::new(&dir).join("mitdb");
+    if !mitdb.join("100.hea").is_file() {
+        eprintln!("skipping: MIT-BIH not found (set EXG_DATA_DIR)");
+        return;
+    }
+    let out = exg(&[
+        "score-peaks",
+        mitdb.to_str().unwrap(),
+        "--records",
+        "100,119",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let g = &v["detectors"]["pantompkins"]["gross"];
+    // 2273 + 1987 reference beats (the .atr beat annotations of 100 and 119).
+    assert_eq!(
+        g["tp"].as_u64().unwrap() + g["fn"].as_u64().unwrap(),
+        2273 + 1987
+    );
+    assert!(g["se"].as_f64().unwrap() > 0.995 && g["ppv"].as_f64().unwrap() > 0.995);
+}
