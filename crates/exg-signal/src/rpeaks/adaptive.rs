@@ -108,7 +108,8 @@ struct Cand {
 pub(crate) struct AdaptiveEngine {
     p: AdaptiveParams,
     fs: f64,
-    bp: Cascade,
+    hp: Biquad,
+    lp: Biquad,
     band: History,
     ma: MovingMean,
     mh: History,
@@ -320,8 +321,8 @@ impl super::streaming::Engine for AdaptiveEngine {
         for (j, &x) in xs.iter().enumerate() {
             let n = n0 + j;
             light.step(x);
-            let b = self.bp.step(x);
-            let d = b - self.band.get(n.wrapping_sub(self.k)).unwrap_or(0.0);
+            let b = self.lp.step(self.hp.step(x));
+            let d = b - self.band.at(n.wrapping_sub(self.k));
             self.band.push(b);
             let f = match self.p.rectify {
                 Rectify::Square => d * d,

@@ -148,6 +148,13 @@ impl History {
     pub(crate) fn get(&self, i: usize) -> Option<f64> {
         (i < self.next && i + self.buf.len() >= self.next).then(|| self.buf[i & self.mask])
     }
+    /// Value at absolute index `i` (wrapping arithmetic allowed) without the range check: exact
+    /// for the last `cap` samples, and 0 for "negative" indices `i = n − k` (wrapped) of a
+    /// history that has not yet filled its buffer. For the hot loops.
+    #[inline]
+    pub(crate) fn at(&self, i: usize) -> f64 {
+        self.buf[i & self.mask]
+    }
     /// Oldest absolute index still held.
     #[inline]
     pub(crate) fn oldest(&self) -> usize {
