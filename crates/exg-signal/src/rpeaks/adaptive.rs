@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 
-use super::dsp::{Cascade, History, MovingMean, median};
+use super::dsp::{Biquad, Cascade, History, MovingMean, median};
 use super::streaming::{BLOCK, Light};
 
 /// How the QRS and noise peak levels are tracked.
@@ -135,10 +135,7 @@ impl AdaptiveEngine {
     pub(crate) fn new(p: AdaptiveParams, fs: f64) -> Self {
         let s = |sec: f64| (sec * fs).round().max(1.0) as usize;
         let (lo, hi) = p.band_hz;
-        let bp = Cascade(vec![
-            super::dsp::Biquad::highpass(lo, fs),
-            super::dsp::Biquad::lowpass(hi, fs),
-        ]);
+        let bp = Cascade(vec![Biquad::highpass(lo, fs), Biquad::lowpass(hi, fs)]);
         let gd = bp.group_delay(0.5 * (lo + hi), fs).max(0.0);
         let k = s(p.derivative_s);
         let l = s(p.integration_s);
@@ -149,7 +146,8 @@ impl AdaptiveEngine {
         let lookahead = l + half_sep + k + r_offset + s(p.max_searchback_s) + 2;
         Self {
             fs,
-            bp,
+            hp: bp.0[0].clone(),
+            lp: bp.0[1].clone(),
             band: History::new(hist + k),
             ma: MovingMean::new(l),
             mh: History::new(2 * half_sep + BLOCK + 8),
