@@ -97,3 +97,32 @@ fn score_peaks_on_mitdb_when_present() {
     );
     assert!(g["se"].as_f64().unwrap() > 0.995 && g["ppv"].as_f64().unwrap() > 0.995);
 }
+
+#[test]
+fn peaks_on_white_noise_is_empty_with_a_reason() {
+    // Oracle: generated white noise holds no QRS complex, so the gated detector must refuse it.
+    let mut s = 99u64;
+    let mut text = String::from("noise\n");
+    for _ in 0..250 * 60 {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        text += &format!("{}\n", (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
+    }
+    let dir = std::env::temp_dir().join(format!("exg-peaks-noise-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("noise.csv");
+    std::fs::write(&p, text).unwrap();
+    let out = exg(&["peaks", p.to_str().unwrap(), "--fs", "250"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fs"].as_f64(), Some(250.0));
+    assert_eq!(v["peaks"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["no_result"].as_str(), Some("no_consistent_qrs"));
+    assert!(v["reason"].as_str().is_some());
+    std::fs::remove_dir_all(dir).unwrap();
+}

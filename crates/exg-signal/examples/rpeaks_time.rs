@@ -1,11 +1,11 @@
 //! Times whole-record detection (min and median of repeats) on one WFDB record, channel 0.
 //! Used by `tools/signal_peaks_speed.py` for the side-by-side comparison with NeuroKit2.
 //!
-//! `cargo run -p exg-signal --release --example rpeaks_time -- RECORD [DETECTOR] [REPEATS]`
+//! `cargo run -p exg-signal --release --example rpeaks_time -- RECORD [DETECTOR|default] [REPEATS]`
 //! prints one JSON line `{"record":..,"detector":..,"n_samples":..,"peaks":..,"min_s":..,"median_s":..}`.
 
 use exg_data::format::wfdb::read_record;
-use exg_signal::rpeaks::by_name;
+use exg_signal::rpeaks::{RPeakDetector, by_name, default_detector};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -14,7 +14,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: rpeaks_time RECORD [DETECTOR] [REPEATS]")?;
     let det = args.get(2).map(String::as_str).unwrap_or("pantompkins");
     let reps: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(20);
-    let detector = by_name(det).ok_or("unknown detector")?;
+    // "default": `default_detector()`, i.e. Pan-Tompkins behind the quality gate; other names
+    // are the plain (ungated) detectors of `by_name`.
+    let detector: Box<dyn RPeakDetector> = if det == "default" {
+        Box::new(default_detector())
+    } else {
+        by_name(det).ok_or("unknown detector")?
+    };
     let ecg = read_record(rec_path)?.ecg(0)?;
     let mut times = Vec::with_capacity(reps);
     let mut n_peaks = 0;

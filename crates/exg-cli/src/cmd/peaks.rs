@@ -2,11 +2,13 @@
 //!
 //! ```text
 //! $ exg peaks ../shared/data/mitdb/100.hea
-//! {"fs":360.0,"peaks":[77,370,662,...],"polarity":"positive","detector":"pantompkins","channel":0,"lead":"MLII","delay_s":2.52}
+//! {"fs":360.0,"peaks":[77,370,662,...],"polarity":"positive","detector":"pantompkins","channel":0,"lead":"MLII","delay_s":2.52,"no_result":null,"reason":null}
 //! ```
 //!
-//! Peaks are 0-based sample indices of the input record. An empty list means no beat was found
-//! (flat or beat-free signal). A channel holding invalid (NaN) samples, a record shorter than 1 s
+//! Peaks are 0-based sample indices of the input record. An empty list comes with
+//! `"no_result"` (`"no_beats"`: flat or beat-free signal; `"no_consistent_qrs"`: the detected
+//! QRS windows do not repeat, i.e. noise — every detector runs behind
+//! `exg_signal::rpeaks::QualityGate`) and a human-readable `"reason"`; both are `null` otherwise. A channel holding invalid (NaN) samples, a record shorter than 1 s
 //! or a rate outside 50–20 000 Hz is an error (exit code 1) with the reason.
 
 use std::path::PathBuf;
@@ -14,7 +16,7 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 use exg_data::format::{self, OpenOptions};
 use exg_signal::Hz;
-use exg_signal::rpeaks::{DETECTOR_NAMES, by_name};
+use exg_signal::rpeaks::{DETECTOR_NAMES, Gated, RPeakDetector, by_name};
 use serde_json::json;
 
 /// Command-line arguments.
@@ -35,13 +37,14 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let detector = by_name(&args.detector).ok_or_else(|| {
+    // Every detector runs behind the signal-quality gate: pure noise prints no peaks and a reason.
+    let detector = Gated::new(by_name(&args.detector).ok_or_else(|| {
         anyhow!(
             "unknown detector `{}` (known: {})",
             args.detector,
             DETECTOR_NAMES.join(", ")
         )
-    })?;
+    })?);
     let fs = args
         .fs
         .map(Hz::new)
@@ -67,6 +70,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "channel": args.channel,
         "lead": ecg.lead(),
         "delay_s": d.delay_s,
+        "no_result": d.no_result,
+        "reason": d.no_result.map(|r| r.to_string()),
     });
     println!("{}", serde_json::to_string(&out)?);
     Ok(())

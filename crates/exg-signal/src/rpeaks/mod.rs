@@ -16,7 +16,9 @@
 //! hertz and converted with the record's rate, which must lie in 50–20 000 Hz.
 //!
 //! No-result semantics: a flat or beat-free signal gives an empty [`RPeaks`] with
-//! [`Polarity::Unknown`]; a record shorter than [`MIN_DURATION_S`] gives [`Error::TooShort`];
+//! [`Polarity::Unknown`] and [`NoResult::NoBeats`]; pure noise given to a [`Gated`] detector
+//! (such as [`default_detector`]) gives an empty result with [`NoResult::NoConsistentQrs`]
+//! (rule in [`QualityGate`]); a record shorter than [`MIN_DURATION_S`] gives [`Error::TooShort`];
 //! NaN cannot enter an [`Ecg`] and is rejected by [`RPeakStream::push`] with [`Error::NonFinite`].
 //! See `docs/signal-rpeaks.md` for the full description.
 //!
@@ -39,6 +41,7 @@ mod hamilton;
 mod neurokit;
 mod pan_tompkins;
 mod polarity;
+mod quality;
 mod streaming;
 
 use std::sync::Arc;
@@ -50,6 +53,7 @@ pub use hamilton::Hamilton;
 pub use neurokit::NeuroKit;
 pub use pan_tompkins::PanTompkins;
 pub use polarity::Polarity;
+pub use quality::{NoResult, QualityGate, QualityReport};
 pub use streaming::{RPeakStream, StreamEnd};
 
 use crate::{Ecg, Error, Hz, RPeaks, Result};
@@ -69,6 +73,10 @@ pub struct Detection {
     pub polarity: Polarity,
     /// Streaming delay of the detector at this rate, in seconds (for information).
     pub delay_s: f64,
+    /// Why `peaks` is empty although the input was valid (`None` when peaks were found).
+    /// [`NoResult::NoConsistentQrs`] comes only from a [`Gated`] detector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_result: Option<NoResult>,
 }
 
 /// Anything that finds R-peaks in one lead.
@@ -148,20 +156,87 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
     stream.push_into(ecg.samples(), &mut peaks)?;
     let end = stream.finish();
     peaks.extend(end.peaks);
+    let no_result = peaks.is_empty().then_some(NoResult::NoBeats);
     Ok(Detection {
         peaks: RPeaks::new(peaks, fs, ecg.len())?,
         polarity: end.polarity,
         delay_s,
+        no_result,
     })
+}
+
+/// A detector followed by the whole-record [`QualityGate`]: when the detected QRS windows do
+/// not repeat (noise, not ECG), [`detect`](RPeakDetector::detect) returns an empty result with
+/// [`NoResult::NoConsistentQrs`] and [`Polarity::Unknown`].
+///
+/// The gate needs the whole record, so [`stream`](StreamingDetector::stream) gives the inner
+/// detector's **ungated** stream; a streaming caller applies [`QualityGate::assess`] to the
+/// peaks of a finished stretch when it needs the same decision. Hence, unlike the plain
+/// detectors, `Gated::detect` equals the stream's output only on records that pass the gate.
+///
+/// ```
+/// use exg_signal::{Ecg, Hz, rpeaks::{default_detector, NoResult, RPeakDetector}};
+/// let fs = Hz::new(250.0)?;
+/// // White noise (a small LCG): no repeated QRS morphology.
+/// let mut s = 12345u64;
+/// let x: Vec<f64> = (0..15_000).map(|_| {
+///     s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+///     (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+/// }).collect();
+/// let d = default_detector().detect(&Ecg::new(x, fs)?)?;
+/// assert!(d.peaks.is_empty());
+/// assert_eq!(d.no_result, Some(NoResult::NoConsistentQrs));
+/// # Ok::<(), exg_signal::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Gated<D> {
+    /// The detector whose peaks are judged.
+    pub inner: D,
+    /// The gate's parameters.
+    pub gate: QualityGate,
+}
+
+impl<D> Gated<D> {
+    /// `inner` behind the default [`QualityGate`].
+    pub fn new(inner: D) -> Self {
+        Self {
+            inner,
+            gate: QualityGate::default(),
+        }
+    }
+}
+
+impl<D: RPeakDetector> RPeakDetector for Gated<D> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn detect(&self, ecg: &Ecg) -> Result<Detection> {
+        let mut d = self.inner.detect(ecg)?;
+        if !d.peaks.is_empty() && !self.gate.assess(ecg, &d.peaks)?.passes {
+            d.peaks = RPeaks::empty(ecg.fs(), ecg.len());
+            d.polarity = Polarity::Unknown;
+            d.no_result = Some(NoResult::NoConsistentQrs);
+        }
+        Ok(d)
+    }
+}
+
+impl<D: StreamingDetector> StreamingDetector for Gated<D> {
+    /// The inner detector's ungated stream (see [`Gated`]).
+    fn stream(&self, fs: Hz) -> Result<RPeakStream> {
+        self.inner.stream(fs)
+    }
 }
 
 /// Names accepted by [`by_name`], default first.
 pub const DETECTOR_NAMES: [&str; 4] = ["pantompkins", "hamilton", "neurokit", "consensus"];
 
-/// The default detector ([`PanTompkins`] with its paper defaults), chosen on MIT-BIH
-/// (see `docs/benchmarks.md`).
-pub fn default_detector() -> PanTompkins {
-    PanTompkins::default()
+/// The default detector: [`PanTompkins`] with its paper defaults (chosen on MIT-BIH, see
+/// `docs/benchmarks.md`) behind the default [`QualityGate`], so pure noise gives an empty
+/// result with [`NoResult::NoConsistentQrs`]. Its stream is Pan-Tompkins' ungated stream.
+pub fn default_detector() -> Gated<PanTompkins> {
+    Gated::new(PanTompkins::default())
 }
 
 /// A detector with default parameters by name (see [`DETECTOR_NAMES`]); `None` if unknown.
