@@ -56,6 +56,18 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
+    /// Uniform in `[0, 1)` from the top 53 bits.
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Standard normal by Box-Muller (one value per call, two draws, keeps the stream simple).
+    pub fn normal(&mut self) -> f64 {
+        let u1 = self.uniform().max(1e-300);
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+
     /// Uniform integer in `0..n` (`n > 0`), without modulo bias: Lemire's multiply-shift with
     /// rejection ("Fast random integer generation in an interval", ACM TOMACS 2019).
     pub fn below(&mut self, n: u64) -> u64 {

@@ -46,6 +46,7 @@ use std::f64::consts::PI;
 use exg_signal::{Ecg, Hz, RPeaks};
 use serde::{Deserialize, Serialize};
 
+use crate::split::SplitMix64;
 use crate::{Annotation, Channel, Error, Record, Result};
 
 /// Rhythm of a synthetic record (see the module table).
@@ -228,30 +229,6 @@ impl SyntheticEcg {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and fixed forever.
-#[derive(Clone, Debug)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Standard normal (Box-Muller; one value per call keeps the stream simple).
-    fn normal(&mut self) -> f64 {
-        let u1 = self.uniform().max(1e-300);
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (2.0 * PI * u2).cos()
-    }
-}
-
 /// One Gaussian wave: offset from the R time (s), amplitude (R = 1), width σ (s).
 #[derive(Clone, Copy)]
 struct Wave {
@@ -330,7 +307,7 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
             "synthetic ECG: duration shorter than one sample".into(),
         ));
     }
-    let mut rng = SplitMix64(cfg.seed ^ 0x05EE_DEC6_u64.rotate_left(17));
+    let mut rng = SplitMix64::new(cfg.seed ^ 0x05EE_DEC6_u64.rotate_left(17));
     let mean_rr = 60.0 / cfg.heart_rate_bpm;
 
     // 1. Beat times and kinds.
