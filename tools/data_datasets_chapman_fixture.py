@@ -5,14 +5,13 @@ Writes crates/exg-data/tests/fixtures/datasets/chapman_mini/:
   Diagnostics.xlsx        3 invented rows, written by openpyxl (an independent xlsx writer),
                           with PatientAge stored as text as in the real file and the other
                           numbers as integers or floats;
-  Diagnostics.csv         the same rows as CSV, columns in another order plus a Group4 column;
-  ECGDataDenoised/<name>.csv  20 x 12 values in microvolts, no header;
-  ECGData/<name>.csv          the same with a header row of lead names.
+  Diagnostics.csv         the same rows as CSV, columns in another order plus a Group4 column.
+The matching waveform CSVs (both release layouts) are invented and written at test time by
+crates/exg-data/tests/dataset_chapman.rs, so no tracked file mimics the real data's layout.
 Nothing here comes from the real dataset. Run from the repository root:
   python3 tools/data_datasets_chapman_fixture.py
 """
 import csv
-import math
 import pathlib
 
 import openpyxl
@@ -26,15 +25,12 @@ ROWS = [
     ["SYN_0003", "SAAWR", "NONE", "58", "MALE", 58, 61, 90, 420, 412, -5, 44, 10, 220, 265, 430],
 ]
 GROUP4 = {"AF": "AFIB", "SA": "SR", "SAAWR": "GSVT"}
-LEADS = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 
 
 def main():
     root = pathlib.Path(__file__).resolve().parent.parent
     out = root / "crates/exg-data/tests/fixtures/datasets/chapman_mini"
-    (out / "ECGDataDenoised").mkdir(parents=True, exist_ok=True)
-    (out / "ECGData").mkdir(parents=True, exist_ok=True)
-
+    out.mkdir(parents=True, exist_ok=True)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Sheet1"
@@ -52,15 +48,6 @@ def main():
             d["Group4"] = GROUP4[d["Rhythm"]]
             w.writerow([d[c] for c in order])
 
-    for k, r in enumerate(ROWS):
-        name = r[0]
-        rows = [[round(1000 * math.sin(0.3 * i + j + k) + 10 * j, 3) for j in range(12)] for i in range(20)]
-        with open(out / "ECGDataDenoised" / f"{name}.csv", "w", newline="") as f:
-            csv.writer(f, lineterminator="\n").writerows(rows)
-        with open(out / "ECGData" / f"{name}.csv", "w", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(LEADS)
-            w.writerows(rows)
     print(f"wrote {out}")
 
 

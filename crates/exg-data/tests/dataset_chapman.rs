@@ -32,11 +32,48 @@ fn data_dir() -> Option<PathBuf> {
     }
 }
 
+const LEADS: [&str; 12] = [
+    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
+];
+
+/// A miniature Chapman release: the committed diagnostics (xlsx written by openpyxl, CSV by
+/// `tools/data_datasets_chapman_fixture.py`) plus invented waveforms written here, in both
+/// release layouts (`ECGDataDenoised/` without header, `ECGData/` with lead names), 20 x 12 µV.
+/// The waveforms are built at test time so no tracked file mimics the real data's layout.
 fn mini() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/datasets/chapman_mini"
-    ))
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let src = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/datasets/chapman_mini"
+        ));
+        let dir = std::env::temp_dir().join(format!("exg-chapman-mini-{}", std::process::id()));
+        for sub in ["ECGDataDenoised", "ECGData"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        for f in ["Diagnostics.xlsx", "Diagnostics.csv"] {
+            std::fs::copy(src.join(f), dir.join(f)).unwrap();
+        }
+        for (k, name) in ["SYN_0001", "SYN_0002", "SYN_0003"].iter().enumerate() {
+            let rows: String = (0..20)
+                .map(|i| {
+                    let row: Vec<String> = (0..12)
+                        .map(|j| {
+                            let v =
+                                1000.0 * (0.3 * i as f64 + (j + k) as f64).sin() + 10.0 * j as f64;
+                            format!("{:.3}", v)
+                        })
+                        .collect();
+                    row.join(",") + "\n"
+                })
+                .collect();
+            std::fs::write(dir.join(format!("ECGDataDenoised/{name}.csv")), &rows).unwrap();
+            let header = LEADS.join(",") + "\n";
+            std::fs::write(dir.join(format!("ECGData/{name}.csv")), header + &rows).unwrap();
+        }
+        dir
+    })
+    .clone()
 }
 
 /// `labels.csv` parsed independently of the crate: FileName -> every column by name.
