@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use exg_data::format::wfdb::{SignalReader, read_annotations, read_record};
+use exg_data::format::wfdb::{SignalReader, list_records, read_annotations, read_record};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -19,16 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|| PathBuf::from("../shared/data/mitdb"))
     });
     let repeats: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(5);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_suffix(".hea")
-                .map(str::to_owned)
-        })
-        .collect();
-    names.sort();
+    let names = list_records(&dir)?;
     if names.len() != 48 {
         return Err(format!(
             "expected 48 records in {}, found {}",

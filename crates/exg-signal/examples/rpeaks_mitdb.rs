@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p exg-signal --release --example rpeaks_mitdb [DETECTOR] [DATA_DIR]`
 
-use exg_data::format::wfdb::{is_beat, read_annotations, read_record};
+use exg_data::format::wfdb::{is_beat, list_records, read_annotations, read_record};
 use exg_signal::RPeaks;
 use exg_signal::rpeaks::by_name;
 use exg_signal::score::score_peaks;
@@ -17,17 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             + "/mitdb"
     });
     let detector = by_name(det).ok_or("unknown detector")?;
-    let mut names: Vec<String> = std::fs::read_dir(&dir)?
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .into_string()
-                .ok()?
-                .strip_suffix(".hea")
-                .map(str::to_owned)
-        })
-        .collect();
-    names.sort();
+    let names = list_records(&dir)?;
     let mut gross = exg_signal::score::Score::default();
     let mut t = 0.0;
     for n in &names {

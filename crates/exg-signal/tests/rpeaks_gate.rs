@@ -8,7 +8,7 @@
 //! cardiologists / the generator, so the gate must pass them (the accuracy itself is asserted
 //! by `rpeaks_mitdb.rs` and `rpeaks_synthetic.rs`, which run the gated default detector).
 
-use exg_data::format::wfdb::read_record;
+use exg_data::format::wfdb::{list_records, read_record};
 use exg_data::synthetic::{Rhythm, SyntheticConfig, generate};
 use exg_signal::filter::{Band, butter};
 use exg_signal::rpeaks::{NoResult, PanTompkins, QualityGate, RPeakDetector, default_detector};
@@ -152,18 +152,7 @@ fn mitdb_records_pass_the_gate() {
         eprintln!("skipping: MIT-BIH not found (set EXG_DATA_DIR)");
         return;
     }
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .into_string()
-                .ok()?
-                .strip_suffix(".hea")
-                .map(str::to_owned)
-        })
-        .collect();
-    names.sort();
+    let names = list_records(&dir).unwrap();
     let mut worst = (1.0f64, String::new());
     for n in &names {
         let ecg = read_record(dir.join(n)).unwrap().ecg(0).unwrap();

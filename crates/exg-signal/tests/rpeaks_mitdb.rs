@@ -2,7 +2,7 @@
 //! reach 99.5 %. Oracle: the cardiologists' reference annotations (`.atr`, beat symbols only).
 //! Reads `$EXG_DATA_DIR/mitdb` or `../shared/data/mitdb`; skips when absent.
 
-use exg_data::format::wfdb::{read_annotations, read_record};
+use exg_data::format::wfdb::{list_records, read_annotations, read_record};
 use exg_signal::rpeaks::{RPeakDetector, default_detector};
 use exg_signal::score::{Score, is_beat_symbol, score_peaks};
 use exg_signal::{Ecg, RPeaks};
@@ -33,18 +33,7 @@ fn default_detector_reaches_99_5_on_all_48_records() {
         eprintln!("skipping: MIT-BIH not found (set EXG_DATA_DIR)");
         return;
     };
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .into_string()
-                .ok()?
-                .strip_suffix(".hea")
-                .map(str::to_owned)
-        })
-        .collect();
-    names.sort();
+    let names = list_records(&dir).unwrap();
     assert_eq!(names.len(), 48);
     let det = default_detector();
     let mut gross = Score::default();

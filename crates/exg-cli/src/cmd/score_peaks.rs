@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
-use exg_data::format::wfdb::{read_annotations, read_record};
+use exg_data::format::wfdb::{list_records, read_annotations, read_record};
 use exg_signal::rpeaks::{DETECTOR_NAMES, StreamingDetector, by_name};
 use exg_signal::score::{Score, add_noise, is_beat_symbol, match_peaks};
 use exg_signal::{Ecg, RPeaks};
@@ -294,19 +294,11 @@ fn record_names(args: &Args, default: &[&str]) -> anyhow::Result<Vec<String>> {
     if !default.is_empty() {
         return Ok(default.iter().map(|s| s.to_string()).collect());
     }
-    let mut names: Vec<String> = std::fs::read_dir(&args.dir)
-        .with_context(|| format!("listing {}", args.dir.display()))?
-        .filter_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            let stem = name.strip_suffix(".hea")?.to_owned();
-            args.dir
-                .join(format!("{stem}.atr"))
-                .is_file()
-                .then_some(stem)
-        })
-        .collect();
-    names.sort();
-    Ok(names)
+    // Only records with reference annotations can be scored.
+    Ok(list_records(&args.dir)?
+        .into_iter()
+        .filter(|stem| args.dir.join(format!("{stem}.atr")).is_file())
+        .collect())
 }
 
 fn load(args: &Args, name: &str) -> anyhow::Result<Item> {

@@ -37,6 +37,28 @@ pub use signal::{Chunk, Chunks, SignalFormat, SignalReader};
 
 use crate::{Channel, Metadata, Record, Result};
 
+/// The record names of a WFDB folder (every `*.hea` directly in `dir`, without extension),
+/// sorted. For a database such as MIT-BIH this is the list of its records.
+///
+/// # Errors
+/// [`crate::Error::Io`] when `dir` cannot be listed.
+pub fn list_records(dir: impl AsRef<Path>) -> Result<Vec<String>> {
+    let dir = dir.as_ref();
+    let io = |source| crate::Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let name = entry.map_err(io)?.file_name();
+        if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".hea")) {
+            names.push(stem.to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// Reads a whole single-segment WFDB record in physical units.
 ///
 /// `record` names the record (`dir/100`) or its header (`dir/100.hea`). Channel names are
