@@ -101,8 +101,23 @@ fn check_samples(samples: &[f64]) -> Result<()> {
     if samples.is_empty() {
         return Err(Error::Empty);
     }
-    if let Some(index) = samples.iter().position(|v| !v.is_finite()) {
+    if let Some(index) = first_non_finite(samples) {
         return Err(Error::NonFinite { index });
     }
     Ok(())
+}
+
+/// Index of the first NaN or infinity. Scans blocks of 64 without early exit (the compiler
+/// vectorises that) and looks for the exact index only in a failing block: checking a 30-min
+/// record costs a few microseconds instead of a serial compare-and-branch per sample.
+pub(crate) fn first_non_finite(xs: &[f64]) -> Option<usize> {
+    const B: usize = 64;
+    xs.chunks(B).enumerate().find_map(|(b, block)| {
+        block
+            .iter()
+            .fold(false, |bad, v| bad | !v.is_finite())
+            .then(|| block.iter().position(|v| !v.is_finite()))
+            .flatten()
+            .map(|i| b * B + i)
+    })
 }

@@ -49,7 +49,7 @@ pub fn median_filter(x: &[f64], k: usize) -> Result<Vec<f64>> {
             reason: format!("median window must be odd and > 0, got {k}"),
         });
     }
-    if let Some(index) = x.iter().position(|v| !v.is_finite()) {
+    if let Some(index) = crate::ecg::first_non_finite(x) {
         return Err(Error::NonFinite { index });
     }
     if k > x.len() {

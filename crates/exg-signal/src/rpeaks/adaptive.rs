@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 
-use super::dsp::{Biquad, Cascade, History, MovingMean, median};
+use super::dsp::{Biquad, Cascade, History, median, running_mean};
 use super::streaming::{BLOCK, Light};
 
 /// How the QRS and noise peak levels are tracked.
@@ -93,6 +93,19 @@ impl LevelTracker {
     }
 }
 
+/// Contiguous per-block buffers of the filter stage. `band` and `rect` start with the last `k`
+/// band-passed and `l` rectified samples of earlier blocks (0 before the record start), so the
+/// derivative and the running sum read their delayed inputs without wrapping.
+#[derive(Clone, Debug)]
+struct Scratch {
+    light: Vec<f64>,
+    band: Vec<f64>,
+    rect: Vec<f64>,
+    m: Vec<f64>,
+    /// Local maxima `(time, value)` of the integrated signal found in the block.
+    maxima: Vec<(usize, f64)>,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Cand {
     /// Estimated R position (signal time).
@@ -110,9 +123,16 @@ pub(crate) struct AdaptiveEngine {
     fs: f64,
     hp: Biquad,
     lp: Biquad,
-    band: History,
-    ma: MovingMean,
+    /// Rectified derivative by absolute time (slopes of candidates).
+    rectified: History,
+    /// Integration window length (samples) and running sum.
+    ma_len: usize,
+    ma_sum: f64,
+    /// Integrated signal by absolute time (window-maximum test).
     mh: History,
+    /// Input memory shared by the two high-passes.
+    x_prev: [f64; 2],
+    scratch: Scratch,
     lmax: VecDeque<(usize, f64)>,
     next_lmax: usize,
     prev_m: (f64, f64),
@@ -146,11 +166,20 @@ impl AdaptiveEngine {
         let lookahead = l + half_sep + k + r_offset + s(p.max_searchback_s) + 2;
         Self {
             fs,
-            hp: bp.0[0].clone(),
-            lp: bp.0[1].clone(),
-            band: History::new(hist + k),
-            ma: MovingMean::new(l),
+            hp: bp.0[0],
+            lp: bp.0[1],
+            rectified: History::new(hist),
+            ma_len: l,
+            ma_sum: 0.0,
             mh: History::new(2 * half_sep + BLOCK + 8),
+            x_prev: [0.0; 2],
+            scratch: Scratch {
+                light: vec![0.0; BLOCK],
+                band: vec![0.0; k + BLOCK],
+                rect: vec![0.0; l + BLOCK],
+                m: vec![0.0; BLOCK],
+                maxima: vec![(0, 0.0); BLOCK],
+            },
             lmax: VecDeque::new(),
             next_lmax: 0,
             prev_m: (0.0, 0.0),
@@ -215,22 +244,27 @@ impl AdaptiveEngine {
     }
 
     fn on_candidate(&mut self, t: usize, height: f64, out: &mut Vec<usize>) {
-        // Maximal slope (|derivative|) inside the integration window that produced this peak.
-        // Recomputed from the band-passed history (cheaper than storing it for every sample).
-        let lo = t.saturating_sub(self.ma.len() - 1).max(self.band.oldest());
-        let (mut slope, mut at) = (0.0, t);
+        // Maximal slope (|derivative|) inside the integration window that produced this peak:
+        // the rectified derivative is monotone in |derivative|, so its argmax is the slope's.
+        // `t` is at most a block plus `half_sep` old and the history holds the integration
+        // window beyond that, so the window is in range.
+        let lo = t
+            .saturating_sub(self.ma_len - 1)
+            .max(self.rectified.oldest());
+        debug_assert!(t < self.rectified.len());
+        let (mut peak, mut at) = (0.0, t);
         for i in lo..=t {
-            let prev = i
-                .checked_sub(self.k)
-                .and_then(|j| self.band.get(j))
-                .unwrap_or(0.0);
-            if let Some(b) = self.band.get(i)
-                && (b - prev).abs() > slope
-            {
-                slope = (b - prev).abs();
+            let v = self.rectified.at(i);
+            if v > peak {
+                peak = v;
                 at = i;
             }
         }
+        let slope = match self.p.rectify {
+            // sqrt(fl(d · d)) = |d| exactly in binary64 (no overflow/underflow here).
+            Rectify::Square => peak.sqrt(),
+            Rectify::Abs => peak,
+        };
         let c = Cand {
             r: at.saturating_sub(self.r_offset),
             t,
@@ -315,26 +349,10 @@ impl super::streaming::Engine for AdaptiveEngine {
     fn process(&mut self, n0: usize, xs: &[f64], light: &mut Light, out: &mut Vec<usize>) {
         // Stage 1: filters, as one tight loop over the block. Local maxima of the integrated
         // signal are the only samples the decision stage needs to look at.
-        let (mut m1, mut m2) = self.prev_m;
-        for (j, &x) in xs.iter().enumerate() {
-            let n = n0 + j;
-            light.step(x);
-            let b = self.lp.step(self.hp.step(x));
-            let d = b - self.band.at(n.wrapping_sub(self.k));
-            self.band.push(b);
-            let f = match self.p.rectify {
-                Rectify::Square => d * d,
-                Rectify::Abs => d.abs(),
-            };
-            let m = self.ma.step(f);
-            self.mh.push(m);
-            if m1 > m2 && m1 >= m && n > 0 {
-                self.lmax.push_back((n - 1, m1));
-            }
-            m2 = m1;
-            m1 = m;
+        match self.p.rectify {
+            Rectify::Square => self.filter_block(n0, xs, light, |d| d * d),
+            Rectify::Abs => self.filter_block(n0, xs, light, f64::abs),
         }
-        self.prev_m = (m1, m2);
         // Stage 2: candidate confirmations (at t + H) and search-back checks, in time order,
         // exactly as if they were evaluated sample by sample.
         let last_sample = n0 + xs.len() - 1;
@@ -355,9 +373,10 @@ impl super::streaming::Engine for AdaptiveEngine {
             match (tc_ok, ts_ok) {
                 (None, None) => break,
                 (Some(c), s) if s.is_none_or(|s| c <= s) => {
-                    let (t, v) = self.lmax[self.next_lmax];
+                    let i = self.next_lmax;
+                    let (t, v) = self.lmax[i];
                     self.next_lmax += 1;
-                    if v > 0.0 && self.is_window_max(t, v) {
+                    if v > 0.0 && self.is_window_max(i) {
                         self.on_candidate(t, v, out);
                     }
                 }
@@ -389,8 +408,9 @@ impl super::streaming::Engine for AdaptiveEngine {
     fn finish(&mut self, _n: usize, out: &mut Vec<usize>) {
         // Local maxima not yet confirmed are judged on the part of their window that exists.
         while let Some(&(t, v)) = self.lmax.get(self.next_lmax) {
+            let i = self.next_lmax;
             self.next_lmax += 1;
-            if v > 0.0 && self.is_window_max(t, v) {
+            if v > 0.0 && self.is_window_max(i) {
                 self.on_candidate(t, v, out);
             }
         }
@@ -405,24 +425,101 @@ impl super::streaming::Engine for AdaptiveEngine {
 }
 
 impl AdaptiveEngine {
-    /// `true` when the local maximum `(t, v)` of the integrated signal is the largest value in
-    /// `[t − H, t + H]` (the earliest one wins a tie). The maximum of a window is at one of its
-    /// local maxima or at an end, so only those are compared.
-    fn is_window_max(&self, t: usize, v: f64) -> bool {
+    /// Stage 1 of [`process`](super::streaming::Engine::process) for samples `n0 ..`: light
+    /// high-pass, band-pass, derivative, rectification, moving-window integration, and the local
+    /// maxima of the integrated signal appended to `lmax`.
+    ///
+    /// This bounds the detector's speed. Two loops over contiguous block buffers (no ring-index
+    /// masks): the three filter recursions, then derivative, rectification, running sum and
+    /// local maxima. Recursive states are locals for the loops' duration, so they stay in
+    /// registers (through `&mut self` the compiler must assume that buffer writes may alias them).
+    #[inline(always)]
+    fn filter_block(
+        &mut self,
+        n0: usize,
+        xs: &[f64],
+        light: &mut Light,
+        rectify: impl Fn(f64) -> f64,
+    ) {
+        let len = xs.len();
+        let (k, l) = (self.k, self.ma_len);
+        let sc = &mut self.scratch;
+        let (light_out, m_out) = (&mut sc.light[..len], &mut sc.m[..len]);
+        let (band, rect) = (&mut sc.band[..k + len], &mut sc.rect[..l + len]);
+        let mut lp = self.lp;
+        let ([lg, la1, la2], [ly1, ly2]) = light.hp.parts();
+        let ([hg, ha1, ha2], [hy1, hy2]) = self.hp.parts();
+        let (g, a1, a2) = ([lg, hg], [la1, ha1], [la2, ha2]);
+        let (mut y1, mut y2) = ([ly1, hy1], [ly2, hy2]);
+        let [mut x1, mut x2] = self.x_prev;
+        let mut sum = self.ma_sum;
+        for (j, &x) in xs.iter().enumerate() {
+            // Both high-passes see the same input, so they share its second difference.
+            let w = Biquad::second_difference(x, x1, x2);
+            (x2, x1) = (x1, x);
+            let y = [
+                g[0] * w - a2[0] * y2[0] - a1[0] * y1[0],
+                g[1] * w - a2[1] * y2[1] - a1[1] * y1[1],
+            ];
+            (y2, y1) = (y1, y);
+            light_out[j] = y[0];
+            let b = lp.step(y[1]);
+            band[k + j] = b;
+            let r = rectify(b - band[j]);
+            rect[l + j] = r;
+            sum += r - rect[j];
+            let n = n0 + j;
+            m_out[j] = running_mean(&mut sum, n + 1, l, |i| rect[i + l + j - n]);
+        }
+        light.hp.set_outputs([y1[0], y2[0]]);
+        self.hp.set_outputs([y1[1], y2[1]]);
+        (self.lp, self.x_prev) = (lp, [x1, x2]);
+        self.ma_sum = sum;
+
+        // Local maxima of the integrated signal. One sample in ~20 is one, too often for a
+        // well-predicted branch: every sample is written to the next free slot and the slot
+        // is kept (the count advances) only when it is a maximum.
+        let (mut m1, mut m2) = self.prev_m;
+        let maxima = &mut sc.maxima;
+        let mut count = 0;
+        for (j, &m) in m_out.iter().enumerate() {
+            let n = n0 + j;
+            maxima[count] = (n.wrapping_sub(1), m1);
+            count += usize::from(m1 > m2 && m1 >= m && n > 0);
+            (m2, m1) = (m1, m);
+        }
+        self.lmax.extend(&maxima[..count]);
+        self.prev_m = (m1, m2);
+
+        light.y.extend_from_slice(&sc.light[..len]);
+        self.rectified.extend_from_slice(&sc.rect[l..l + len]);
+        self.mh.extend_from_slice(&sc.m[..len]);
+        // Keep the last `k` band-passed and `l` rectified samples in front for the next block.
+        sc.band.copy_within(len..len + k, 0);
+        sc.rect.copy_within(len..len + l, 0);
+    }
+
+    /// `true` when the local maximum `lmax[i] = (t, v)` of the integrated signal is the largest
+    /// value in `[t − H, t + H]` (the earliest one wins a tie). The maximum of a window is at one
+    /// of its local maxima or at an end, so only those are compared; `lmax` is in time order and
+    /// holds a local maximum every ~20 samples, so the neighbours are found by walking out from `i`.
+    fn is_window_max(&self, i: usize) -> bool {
+        let (t, v) = self.lmax[i];
         let h = self.half_sep;
         let lo = t.saturating_sub(h);
         let ends = [self.mh.get(lo), self.mh.get(t + h)];
         if ends.iter().flatten().any(|&e| e > v) {
             return false;
         }
-        self.lmax.iter().all(|&(s, w)| {
-            if s < lo || s > t + h || s == t {
-                true
-            } else if s < t {
-                w < v
-            } else {
-                w <= v
-            }
-        })
+        self.lmax
+            .range(..i)
+            .rev()
+            .take_while(|&&(s, _)| s >= lo)
+            .all(|&(_, w)| w < v)
+            && self
+                .lmax
+                .range(i + 1..)
+                .take_while(|&&(s, _)| s <= t + h)
+                .all(|&(_, w)| w <= v)
     }
 }

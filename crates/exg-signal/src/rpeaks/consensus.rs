@@ -137,12 +137,11 @@ impl Engine for ConsensusEngine {
         }
         for m in 0..self.members.len() {
             self.buf.clear();
-            // `xs` is finite (checked by the outer stream), so a member push cannot fail.
-            if self.members[m].push_into(xs, &mut self.buf).is_ok() {
-                for i in 0..self.buf.len() {
-                    let p = self.buf[i];
-                    self.insert(p, m);
-                }
+            // `xs` is finite (checked by the outer stream).
+            self.members[m].push_finite(xs, &mut self.buf);
+            for i in 0..self.buf.len() {
+                let p = self.buf[i];
+                self.insert(p, m);
             }
         }
         self.decide(Some(n0 + xs.len() - 1), out);

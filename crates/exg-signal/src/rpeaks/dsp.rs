@@ -10,12 +10,24 @@ use std::f64::consts::PI;
 use crate::Hz;
 use crate::filter::{Band, butter};
 
-/// One second-order section in transposed direct form II.
-#[derive(Clone, Debug)]
+/// One second-order Butterworth section in direct form I.
+///
+/// A 2nd-order Butterworth numerator is `g·(1, c, 1)` with `c = 2` (low-pass, double zero at
+/// z = −1) or `c = −2` (high-pass, double zero at z = 1), so the feed-forward sum costs two adds
+/// and one multiply, and sections fed the same input can share it ([`recurse`](Self::recurse)).
+/// Direct form I keeps one multiply-subtract on the recursive path (`y[n-1] → y[n]`); the
+/// transposed form II has two dependent operations there, which makes a per-sample loop slower
+/// (the recursions, not arithmetic throughput, bound the detectors' speed). In f64 both forms
+/// are accurate for these low-order sections.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Biquad {
-    b: [f64; 3],
+    g: f64,
+    c: f64,
     a: [f64; 2],
-    s: [f64; 2],
+    /// `x[n-1], x[n-2]`.
+    x: [f64; 2],
+    /// `y[n-1], y[n-2]`.
+    y: [f64; 2],
 }
 
 impl Biquad {
@@ -35,35 +47,79 @@ impl Biquad {
         let design = Hz::new(clamp_fc(fc, fs))
             .and_then(|f| Hz::new(fs).and_then(|fs| butter(2, band(f), fs)));
         match design.as_ref().map(|s| s.sections()) {
-            Ok([c]) => Self {
-                b: [c[0] / c[3], c[1] / c[3], c[2] / c[3]],
-                a: [c[4] / c[3], c[5] / c[3]],
-                s: [0.0; 2],
-            },
+            Ok([c]) => {
+                // butter's zpk → sos gives b = k·(1, ±2, 1) exactly (products with ±2 are exact).
+                debug_assert!(c[2] == c[0] && (c[1] / c[0]).abs() == 2.0);
+                Self {
+                    g: c[0] / c[3],
+                    c: c[1] / c[0],
+                    a: [c[4] / c[3], c[5] / c[3]],
+                    x: [0.0; 2],
+                    y: [0.0; 2],
+                }
+            }
             // Unreachable for validated rates (the corner is clamped below Nyquist); a
             // pass-through keeps the function total.
             _ => Self {
-                b: [1.0, 0.0, 0.0],
+                g: 1.0,
+                c: 0.0,
                 a: [0.0, 0.0],
-                s: [0.0; 2],
+                x: [0.0; 2],
+                y: [0.0; 2],
             },
         }
     }
 
+    /// Numerator coefficients `(b0, b1, b2)`.
+    fn b(&self) -> [f64; 3] {
+        [
+            self.g,
+            self.g * self.c,
+            if self.c == 0.0 { 0.0 } else { self.g },
+        ]
+    }
+
+    /// The feed-forward sum `x[n] + c·x[n-1] + x[n-2]` before the gain; for high-pass sections
+    /// (`c = −2`) it is the second difference, shared by every high-pass fed the same input.
+    #[inline]
+    pub(crate) fn second_difference(x: f64, x1: f64, x2: f64) -> f64 {
+        (x + x2) - 2.0 * x1
+    }
+
     #[inline]
     pub(crate) fn step(&mut self, x: f64) -> f64 {
-        let y = self.b[0] * x + self.s[0];
-        self.s[0] = self.b[1] * x - self.a[0] * y + self.s[1];
-        self.s[1] = self.b[2] * x - self.a[1] * y;
+        let ff = (x + self.x[1]) + self.c * self.x[0];
+        self.x = [x, self.x[0]];
+        self.recurse(ff)
+    }
+
+    /// The recursive part, given the feed-forward sum (see [`second_difference`](Self::second_difference));
+    /// the section's own input memory is not used. Everything but `a1 · y[n-1]` is computed off
+    /// the recursive path.
+    #[inline]
+    pub(crate) fn recurse(&mut self, ff: f64) -> f64 {
+        let y = self.g * ff - self.a[1] * self.y[1] - self.a[0] * self.y[0];
+        self.y = [y, self.y[0]];
         y
+    }
+
+    /// Gain and feedback coefficients `(g, a1, a2)` and output memory `(y[n-1], y[n-2])`.
+    pub(crate) fn parts(&self) -> ([f64; 3], [f64; 2]) {
+        ([self.g, self.a[0], self.a[1]], self.y)
+    }
+
+    /// Sets the output memory `(y[n-1], y[n-2])`.
+    pub(crate) fn set_outputs(&mut self, y: [f64; 2]) {
+        self.y = y;
     }
 
     /// Complex response at normalised angular frequency `w` (rad/sample).
     fn response(&self, w: f64) -> (f64, f64) {
         // H = (b0 + b1 z^-1 + b2 z^-2) / (1 + a1 z^-1 + a2 z^-2), z^-k = cos(kw) - j sin(kw)
+        let b = self.b();
         let num = (
-            self.b[0] + self.b[1] * w.cos() + self.b[2] * (2.0 * w).cos(),
-            -self.b[1] * w.sin() - self.b[2] * (2.0 * w).sin(),
+            b[0] + b[1] * w.cos() + b[2] * (2.0 * w).cos(),
+            -b[1] * w.sin() - b[2] * (2.0 * w).sin(),
         );
         let den = (
             1.0 + self.a[0] * w.cos() + self.a[1] * (2.0 * w).cos(),
@@ -160,49 +216,73 @@ impl History {
     pub(crate) fn oldest(&self) -> usize {
         self.next.saturating_sub(self.buf.len())
     }
+    /// Number of samples pushed so far (the absolute index of the next one).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.next
+    }
+    /// Pushes every sample of `xs` (at most the capacity) with at most two copies.
+    pub(crate) fn extend_from_slice(&mut self, xs: &[f64]) {
+        debug_assert!(xs.len() <= self.buf.len());
+        let start = self.next & self.mask;
+        let first = xs.len().min(self.buf.len() - start);
+        self.buf[start..start + first].copy_from_slice(&xs[..first]);
+        self.buf[..xs.len() - first].copy_from_slice(&xs[first..]);
+        self.next += xs.len();
+    }
 }
 
 /// Running mean over the last `len` samples (over the samples seen so far during the first `len`,
 /// so that a record's first window is not biased towards zero).
 #[derive(Clone, Debug)]
 pub(crate) struct MovingMean {
-    hist: Vec<f64>,
-    pos: usize,
+    ring: History,
+    len: usize,
     sum: f64,
-    inv_len: f64,
-    steps: u64,
 }
 
 impl MovingMean {
     pub(crate) fn new(len: usize) -> Self {
+        let len = len.max(1);
         Self {
-            hist: vec![0.0; len.max(1)],
-            pos: 0,
+            ring: History::new(len + 1),
+            len,
             sum: 0.0,
-            inv_len: 1.0 / len.max(1) as f64,
-            steps: 0,
         }
     }
     pub(crate) fn len(&self) -> usize {
-        self.hist.len()
+        self.len
     }
     #[inline]
     pub(crate) fn step(&mut self, x: f64) -> f64 {
-        self.sum += x - self.hist[self.pos];
-        self.hist[self.pos] = x;
-        self.pos += 1;
-        if self.pos == self.hist.len() {
-            self.pos = 0;
-        }
-        // Re-summing once per 2^16 samples bounds floating-point drift on day-long streams.
-        self.steps += 1;
-        if self.steps & 0xFFFF == 0 {
-            self.sum = self.hist.iter().sum();
-        }
-        if self.steps < self.hist.len() as u64 {
-            return self.sum / self.steps as f64;
-        }
-        self.sum * self.inv_len
+        // Before the ring has filled, the slot `n - len` has not been written: it holds 0.
+        let n = self.ring.len();
+        let old = self.ring.at(n.wrapping_sub(self.len));
+        self.ring.push(x);
+        self.sum += x - old;
+        running_mean(&mut self.sum, n + 1, self.len, |i| self.ring.at(i))
+    }
+}
+
+/// The mean of the last `min(len, seen)` inputs from their running `sum`, after `seen` inputs.
+/// Once per 2^16 inputs the sum is recomputed from `input(i)` (absolute index `i`) to bound
+/// floating-point drift on day-long streams; that is tied to the absolute index, so the result
+/// does not depend on chunking.
+#[inline(always)]
+pub(crate) fn running_mean(
+    sum: &mut f64,
+    seen: usize,
+    len: usize,
+    input: impl Fn(usize) -> f64,
+) -> f64 {
+    if seen & 0xFFFF == 0 {
+        *sum = (seen - len..seen).map(input).sum();
+    }
+    if seen < len {
+        *sum / seen as f64
+    } else {
+        // The reciprocal is loop-invariant (hoisted); a multiply is cheaper than a divide.
+        *sum * (1.0 / len as f64)
     }
 }
 
@@ -232,7 +312,7 @@ mod tests {
         let lp = Biquad::lowpass(15.0, 360.0);
         let expect_b = [0.014401440346511, 0.028802880693022, 0.014401440346511];
         let expect_a = [-1.632993161855452, 0.690598923241497];
-        for (x, y) in lp.b.iter().zip(expect_b) {
+        for (x, y) in lp.b().iter().zip(expect_b) {
             assert!((x - y).abs() < 1e-12, "{x} vs {y}");
         }
         for (x, y) in lp.a.iter().zip(expect_a) {
@@ -240,7 +320,7 @@ mod tests {
         }
         let hp = Biquad::highpass(5.0, 360.0);
         let expect_b = [0.940156963896221, -1.880313927792442, 0.940156963896221];
-        for (x, y) in hp.b.iter().zip(expect_b) {
+        for (x, y) in hp.b().iter().zip(expect_b) {
             assert!((x - y).abs() < 1e-12, "{x} vs {y}");
         }
     }

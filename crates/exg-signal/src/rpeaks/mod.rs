@@ -153,7 +153,8 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
     let mut stream = detector.stream(fs)?;
     let delay_s = stream.delay_s();
     let mut peaks = Vec::new();
-    stream.push_into(ecg.samples(), &mut peaks)?;
+    // An `Ecg` holds finite samples only (checked when it was built).
+    stream.push_finite(ecg.samples(), &mut peaks);
     let end = stream.finish();
     peaks.extend(end.peaks);
     let no_result = peaks.is_empty().then_some(NoResult::NoBeats);

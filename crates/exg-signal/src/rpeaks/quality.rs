@@ -99,9 +99,6 @@ impl QualityGate {
                 passes: true,
             });
         }
-        // Each window has its least-squares line removed (baseline wander and offset; no
-        // whole-record filter, so the gate costs O(beats × window), not O(samples)) and is
-        // scaled to unit norm, so a dot product is Pearson's r of the detrended windows.
         let x = ecg.samples();
         let n = idx.len();
         let judged: Vec<usize> = if n <= self.max_judged.max(1) {
@@ -110,46 +107,17 @@ impl QualityGate {
             let m = self.max_judged.max(1);
             (0..m).map(|i| i * n / m).collect()
         };
-        let mut needed = vec![false; n];
-        for &k in &judged {
-            let (lo, hi) = (
-                k.saturating_sub(self.neighbours),
-                (k + self.neighbours).min(n - 1),
-            );
-            needed[lo..=hi].iter_mut().for_each(|b| *b = true);
-        }
-        let w = 2 * hw + 1;
-        let t_mean = hw as f64;
-        let t_ss: f64 = (0..w).map(|t| (t as f64 - t_mean).powi(2)).sum();
-        let mut wins = vec![0.0; idx.len() * w];
-        for (k, &p) in idx.iter().enumerate().filter(|&(k, _)| needed[k]) {
-            let dst = &mut wins[k * w..(k + 1) * w];
-            dst.copy_from_slice(&x[p - hw..=p + hw]);
-            let m = dst.iter().sum::<f64>() / w as f64;
-            let slope = dst
-                .iter()
-                .enumerate()
-                .map(|(t, v)| (t as f64 - t_mean) * v)
-                .sum::<f64>()
-                / t_ss;
-            dst.iter_mut()
-                .enumerate()
-                .for_each(|(t, v)| *v -= m + slope * (t as f64 - t_mean));
-            let n = dst.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if n > 0.0 {
-                dst.iter_mut().for_each(|v| *v /= n);
-            }
-        }
-        let win = |k: usize| &wins[k * w..(k + 1) * w];
+        // Window statistics are computed on first use and cached: `any` stops at the first
+        // match, so a typical judged beat needs its own window and one neighbour's.
+        let mut windows = Windows::new(x, &idx, hw);
         let consistent = judged
             .iter()
             .filter(|&&k| {
                 let lo = k.saturating_sub(self.neighbours);
                 let hi = (k + self.neighbours).min(n - 1);
-                (lo..=hi).filter(|&j| j != k).any(|j| {
-                    let r: f64 = win(k).iter().zip(win(j)).map(|(a, b)| a * b).sum();
-                    r > self.min_correlation
-                })
+                (lo..=hi)
+                    .filter(|&j| j != k)
+                    .any(|j| windows.correlation(k, j) > self.min_correlation)
             })
             .count();
         let frac = consistent as f64 / judged.len() as f64;
@@ -158,5 +126,82 @@ impl QualityGate {
             consistent_fraction: Some(frac),
             passes: frac >= self.min_consistent_fraction,
         })
+    }
+}
+
+/// The ±`hw` windows of `x` around the peaks `idx`, each with its least-squares line removed
+/// (baseline wander and offset; no whole-record filter, so the gate costs O(beats × window),
+/// not O(samples)). Correlations come from per-window sums, computed on first use and cached.
+struct Windows<'a> {
+    x: &'a [f64],
+    idx: &'a [usize],
+    hw: usize,
+    /// `Σ t²` over the centred times `t = −hw ..= hw`.
+    t_ss: f64,
+    stats: Vec<Option<Stats>>,
+}
+
+/// One window's least-squares line `mean + slope · t` and the norm of its residual.
+#[derive(Clone, Copy)]
+struct Stats {
+    mean: f64,
+    slope: f64,
+    norm: f64,
+}
+
+impl<'a> Windows<'a> {
+    fn new(x: &'a [f64], idx: &'a [usize], hw: usize) -> Self {
+        Self {
+            x,
+            idx,
+            hw,
+            t_ss: (1..=hw).map(|t| 2.0 * (t * t) as f64).sum(),
+            stats: vec![None; idx.len()],
+        }
+    }
+
+    fn window(&self, k: usize) -> &'a [f64] {
+        let p = self.idx[k];
+        &self.x[p - self.hw..=p + self.hw]
+    }
+
+    /// Pearson's r of the residuals of beats `a` and `b` (0 when one is a straight line). The
+    /// residuals are orthogonal to both the constant and `t`, so
+    /// `⟨ea, eb⟩ = Σ a·b − w·ma·mb − Σt²·sa·sb`: one dot product per pair, no detrended copies.
+    fn correlation(&mut self, a: usize, b: usize) -> f64 {
+        let (sa, sb) = (self.stats(a), self.stats(b));
+        if sa.norm == 0.0 || sb.norm == 0.0 {
+            return 0.0;
+        }
+        let dot: f64 = self
+            .window(a)
+            .iter()
+            .zip(self.window(b))
+            .map(|(p, q)| p * q)
+            .sum();
+        let w = (2 * self.hw + 1) as f64;
+        (dot - w * sa.mean * sb.mean - self.t_ss * sa.slope * sb.slope) / (sa.norm * sb.norm)
+    }
+
+    fn stats(&mut self, k: usize) -> Stats {
+        if let Some(s) = self.stats[k] {
+            return s;
+        }
+        let win = self.window(k);
+        let (mut sum, mut tsum, mut sq) = (0.0, 0.0, 0.0);
+        for (i, &v) in win.iter().enumerate() {
+            sum += v;
+            tsum += (i as f64 - self.hw as f64) * v;
+            sq += v * v;
+        }
+        let w = win.len() as f64;
+        let (mean, slope) = (sum / w, tsum / self.t_ss);
+        // Residual energy by Pythagoras; a straight-line window leaves only rounding, which is
+        // treated as zero so that its correlation is 0, not noise.
+        let res = sq - w * mean * mean - self.t_ss * slope * slope;
+        let norm = if res > 1e-12 * sq { res.sqrt() } else { 0.0 };
+        let s = Stats { mean, slope, norm };
+        self.stats[k] = Some(s);
+        s
     }
 }

@@ -21,10 +21,12 @@ pub(crate) const BLOCK: usize = 512;
 /// The average is symmetric, so it adds no delay and a symmetric R wave keeps its extremum.
 /// Engines step the high-pass inside their own filter loop so the recursions overlap.
 pub(crate) struct Light {
-    hp: Biquad,
+    /// The 0.5 Hz high-pass (engines may step it in their own loops, then push to `y`).
+    pub(super) hp: Biquad,
     /// Half-width of the centred average in samples.
     lag: usize,
-    y: History,
+    /// High-passed samples by absolute index.
+    pub(super) y: History,
 }
 
 impl Light {
@@ -41,23 +43,58 @@ impl Light {
         let y = self.hp.step(v);
         self.y.push(y);
     }
-    /// Light-filtered value at signal time `i`: the centred average of the high-passed signal,
-    /// computed on demand (only refinement windows need it), over the samples held.
-    fn get(&self, i: usize) -> Option<f64> {
-        self.y.get(i)?;
-        let (mut sum, mut count) = (0.0, 0usize);
-        for j in i.saturating_sub(self.lag)..=i + self.lag {
-            if let Some(v) = self.y.get(j) {
-                sum += v;
-                count += 1;
+    /// Positions and values of the maximum and minimum of the light-filtered signal (the centred
+    /// average of the high-passed signal) over `lo..=hi`. Needs `lo >= oldest()` and
+    /// `hi + lag` pushed; near the record start the average covers the samples that exist.
+    /// The average slides (one add and one subtract per sample), so refinement costs
+    /// O(window), not O(window × lag).
+    fn extrema(&self, lo: usize, hi: usize) -> Extrema {
+        let y = |j: usize| self.y.at(j);
+        debug_assert!(lo >= self.oldest() && hi + self.lag < self.y.len());
+        let first = lo.saturating_sub(self.lag);
+        let mut sum: f64 = (first..=lo + self.lag).map(y).sum();
+        let mut e = Extrema {
+            imax: lo,
+            vmax: f64::NEG_INFINITY,
+            imin: lo,
+            vmin: f64::INFINITY,
+        };
+        // Away from the record start every average has `2 lag + 1` terms: multiply by the
+        // reciprocal (a division per sample would dominate the refinement's cost).
+        let full = 1.0 / (2 * self.lag + 1) as f64;
+        for i in lo..=hi {
+            if i > lo {
+                sum += y(i + self.lag);
+                if i > self.lag {
+                    sum -= y(i - self.lag - 1);
+                }
+            }
+            let v = if i >= self.lag {
+                sum * full
+            } else {
+                sum / (i + self.lag + 1) as f64
+            };
+            if v > e.vmax {
+                (e.imax, e.vmax) = (i, v);
+            }
+            if v < e.vmin {
+                (e.imin, e.vmin) = (i, v);
             }
         }
-        Some(sum / count as f64)
+        e
     }
     /// Oldest signal time whose average is complete.
     fn oldest(&self) -> usize {
         self.y.oldest() + self.lag
     }
+}
+
+/// Where the light-filtered signal is largest and smallest in a refinement window.
+struct Extrema {
+    imax: usize,
+    vmax: f64,
+    imin: usize,
+    vmin: f64,
 }
 
 /// A causal QRS engine: sees samples in order and proposes approximate R positions.
@@ -193,13 +230,18 @@ impl RPeakStream {
 
     /// Like [`push`](Self::push) but appends to `out` (no allocation per call).
     pub fn push_into(&mut self, chunk: &[f64], out: &mut Vec<usize>) -> Result<()> {
-        if let Some(i) = chunk.iter().position(|v| !v.is_finite()) {
+        if let Some(i) = crate::ecg::first_non_finite(chunk) {
             return Err(Error::NonFinite { index: self.n + i });
         }
+        self.push_finite(chunk, out);
+        Ok(())
+    }
+
+    /// [`push_into`](Self::push_into) for samples known to be finite (an [`Ecg`](crate::Ecg)'s).
+    pub(crate) fn push_finite(&mut self, chunk: &[f64], out: &mut Vec<usize>) {
         for part in chunk.chunks(BLOCK) {
             self.process_block(part, out);
         }
-        Ok(())
     }
 
     fn process_block(&mut self, part: &[f64], out: &mut Vec<usize>) {
@@ -233,25 +275,18 @@ impl RPeakStream {
     }
 
     fn refine_and_queue(&mut self, c: usize) {
+        // The centred average at `hi` needs `lag` samples after it.
+        let Some(last_complete) = self.n.checked_sub(1 + self.light.lag) else {
+            return;
+        };
         let lo = c.saturating_sub(self.refine_half).max(self.light.oldest());
-        let hi = (c + self.refine_half).min(self.n.saturating_sub(1 + self.light.lag));
+        let hi = (c + self.refine_half).min(last_complete);
         if lo > hi {
             return;
         }
-        let (mut imax, mut vmax, mut imin, mut vmin) = (lo, f64::NEG_INFINITY, lo, f64::INFINITY);
-        for i in lo..=hi {
-            let v = self.light.get(i).unwrap_or(0.0);
-            if v > vmax {
-                vmax = v;
-                imax = i;
-            }
-            if v < vmin {
-                vmin = v;
-                imin = i;
-            }
-        }
-        let positive = self.vote.update(vmax, vmin);
-        let p = if positive { imax } else { imin };
+        let e = self.light.extrema(lo, hi);
+        let positive = self.vote.update(e.vmax, e.vmin);
+        let p = if positive { e.imax } else { e.imin };
         // Two candidates refined onto the same QRS: keep the first.
         if self.last.is_some_and(|l| p <= l + self.refine_half) {
             return;
