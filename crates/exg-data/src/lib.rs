@@ -12,7 +12,11 @@
 //! (SNOMED CT codes), CinC 2017 (`REFERENCE.csv`) and MIT-BIH (beats, rhythm stretches), with
 //! class schemes ([`dataset::Group4`], [`dataset::Paper5`], [`dataset::Paper6`]) that report
 //! excluded records instead of dropping them. Reproducible cross-validation folds: [`split`].
+//!
+//! Synthetic ECG with known beats and rhythm: [`synthetic`]. The R-peak detector conformance
+//! battery built on it (what every detector of `exg_signal::rpeaks` passes): [`conformance`].
 
+pub mod conformance;
 pub mod dataset;
 mod error;
 pub mod format;

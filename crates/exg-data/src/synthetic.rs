@@ -14,7 +14,9 @@
 //!
 //! Ectopic beats ([`SyntheticConfig::ectopic_fraction`]) are premature ventricular
 //! contractions: early (60 % of the RR), wide QRS (≈ 140 ms), no P wave, discordant T wave,
-//! followed by a compensatory pause.
+//! followed by a compensatory pause. A PVC is placed only where its coupling interval is at
+//! least 300 ms: shorter ones (R-on-T) are rare, and would fall inside the 200 ms + QRS width
+//! that classic detectors (Pan-Tompkins) treat as one event.
 //!
 //! ## Ground truth
 //! The returned R-peak of each beat is the sample where the *noise-free* signal reaches its
@@ -297,6 +299,9 @@ fn pvc_beat() -> Vec<Wave> {
     ]
 }
 
+/// Shortest PVC coupling interval placed (s); see the module docs.
+const MIN_PVC_COUPLING_S: f64 = 0.3;
+
 /// Generates one record. Fails (typed) on an invalid configuration; never panics.
 pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
     cfg.validate()?;
@@ -347,7 +352,7 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
         match prev_t {
             // PVC: premature (60 % of the RR) and replacing the supraventricular beat due at `t`,
             // which leaves a compensatory pause before the next one.
-            Some(pt) if ectopic && prev_rr > 0.4 => {
+            Some(pt) if ectopic && 0.6 * prev_rr >= MIN_PVC_COUPLING_S => {
                 let coupling = 0.6 * prev_rr;
                 beats.push((pt + coupling, BeatKind::Ventricular, coupling));
             }

@@ -11,7 +11,7 @@
 #![allow(missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use exg_signal::rpeaks::{DETECTOR_NAMES, by_name};
+use exg_signal::rpeaks::{DETECTOR_NAMES, RPeakDetector, by_name, default_detector};
 use exg_signal::{Ecg, Hz};
 
 fn input() -> Ecg {
@@ -39,8 +39,15 @@ fn bench(c: &mut Criterion) {
     let ecg = input();
     let mut g = c.benchmark_group("rpeaks_30min_360hz");
     g.sample_size(20);
-    for name in DETECTOR_NAMES {
-        let det = by_name(name).expect("built-in detector");
+    // `default`: Pan-Tompkins behind the quality gate (what `exg peaks` runs); the others are
+    // the plain detectors.
+    let gated: Box<dyn RPeakDetector> = Box::new(default_detector());
+    let detectors = std::iter::once(("default", gated)).chain(DETECTOR_NAMES.iter().map(
+        |&name| -> (&str, Box<dyn RPeakDetector>) {
+            (name, by_name(name).expect("built-in detector"))
+        },
+    ));
+    for (name, det) in detectors {
         g.bench_function(name, |b| {
             b.iter(|| det.detect(std::hint::black_box(&ecg)).expect("detects"))
         });

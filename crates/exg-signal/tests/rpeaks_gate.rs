@@ -6,7 +6,7 @@
 //! records are real recordings chosen by PhysioNet to hold no ECG (Moody et al. 1984), same
 //! answer; (3) every MIT-BIH record and every synthetic rhythm holds beats annotated by
 //! cardiologists / the generator, so the gate must pass them (the accuracy itself is asserted
-//! by `rpeaks_mitdb.rs` and `rpeaks_synthetic.rs`, which run the gated default detector).
+//! by `rpeaks_mitdb.rs` and `rpeaks_conformance.rs`, which run the gated default detector).
 
 use exg_data::format::wfdb::{list_records, read_record};
 use exg_data::synthetic::{Rhythm, SyntheticConfig, generate};

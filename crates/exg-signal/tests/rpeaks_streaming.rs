@@ -1,6 +1,7 @@
-//! Streaming API: chunk-invariance (== batch), the constant-delay contract, NaN handling and
-//! "never panics" on arbitrary input. Oracle: the batch API itself (equality), and the
-//! documented delay contract.
+//! Streaming API, property-tested: chunk-invariance (== batch) for random chunkings and "never
+//! panics" on arbitrary input. Oracle: the batch API itself (equality). The fixed cases (the
+//! constant-delay contract, NaN chunks, chosen chunk sizes) are in the conformance battery
+//! (`rpeaks_conformance.rs`).
 
 use exg_data::synthetic::{Rhythm, SyntheticConfig, generate};
 use exg_signal::rpeaks::{DETECTOR_NAMES, RPeakDetector, StreamingDetector, by_name};
@@ -86,42 +87,6 @@ proptest! {
         }
         let _ = s.finish();
     }
-}
-
-#[test]
-fn each_peak_is_returned_exactly_delay_samples_later() {
-    for name in DETECTOR_NAMES {
-        let det = by_name(name).unwrap();
-        let ecg = noisy(360.0, 5, 30.0);
-        let mut s = det.stream(ecg.fs()).unwrap();
-        let delay = s.delay();
-        assert!((s.delay_s() - delay as f64 / 360.0).abs() < 1e-12);
-        for (i, &x) in ecg.samples().iter().enumerate() {
-            for p in s.push(&[x]).unwrap() {
-                assert_eq!(
-                    p + delay,
-                    i,
-                    "{name}: peak {p} returned at sample {i}, delay {delay}"
-                );
-            }
-        }
-    }
-}
-
-#[test]
-fn a_nan_chunk_is_rejected_and_leaves_the_stream_unchanged() {
-    let ecg = noisy(250.0, 9, 30.0);
-    let x = ecg.samples();
-    let det = by_name("pantompkins").unwrap();
-    let mut s = det.stream(ecg.fs()).unwrap();
-    let mut peaks = s.push(&x[..3000]).unwrap();
-    let mut bad = x[3000..3100].to_vec();
-    bad[42] = f64::NAN;
-    assert_eq!(s.push(&bad), Err(Error::NonFinite { index: 3042 }));
-    assert_eq!(s.samples_seen(), 3000);
-    peaks.extend(s.push(&x[3000..]).unwrap());
-    peaks.extend(s.finish().peaks);
-    assert_eq!(peaks, det.detect(&ecg).unwrap().peaks.indices());
 }
 
 #[test]

@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 
-use super::dsp::{Biquad, Cascade, History, median, running_mean};
+use super::dsp::{Biquad, BiquadPair, Cascade, History, median, running_mean};
 use super::streaming::{BLOCK, Light};
 
 /// How the QRS and noise peak levels are tracked.
@@ -429,10 +429,11 @@ impl AdaptiveEngine {
     /// high-pass, band-pass, derivative, rectification, moving-window integration, and the local
     /// maxima of the integrated signal appended to `lmax`.
     ///
-    /// This bounds the detector's speed. Two loops over contiguous block buffers (no ring-index
-    /// masks): the three filter recursions, then derivative, rectification, running sum and
-    /// local maxima. Recursive states are locals for the loops' duration, so they stay in
-    /// registers (through `&mut self` the compiler must assume that buffer writes may alias them).
+    /// This bounds the detector's speed (`docs/signal-rpeaks.md` §"How the detection loop is
+    /// made fast"). One loop over contiguous block buffers (no ring-index masks) runs the filters,
+    /// derivative, rectification and running sum, with every recursive state in a local so that
+    /// it stays in a register (through `&mut self` the compiler must assume that buffer writes
+    /// may alias it); a second, branch-free loop collects the local maxima.
     #[inline(always)]
     fn filter_block(
         &mut self,
@@ -446,24 +447,17 @@ impl AdaptiveEngine {
         let sc = &mut self.scratch;
         let (light_out, m_out) = (&mut sc.light[..len], &mut sc.m[..len]);
         let (band, rect) = (&mut sc.band[..k + len], &mut sc.rect[..l + len]);
+        // The refinement high-pass and the band's high-pass see the same input: one pair.
+        let mut highpasses = BiquadPair::new(&light.hp, &self.hp);
         let mut lp = self.lp;
-        let ([lg, la1, la2], [ly1, ly2]) = light.hp.parts();
-        let ([hg, ha1, ha2], [hy1, hy2]) = self.hp.parts();
-        let (g, a1, a2) = ([lg, hg], [la1, ha1], [la2, ha2]);
-        let (mut y1, mut y2) = ([ly1, hy1], [ly2, hy2]);
         let [mut x1, mut x2] = self.x_prev;
         let mut sum = self.ma_sum;
         for (j, &x) in xs.iter().enumerate() {
-            // Both high-passes see the same input, so they share its second difference.
             let w = Biquad::second_difference(x, x1, x2);
             (x2, x1) = (x1, x);
-            let y = [
-                g[0] * w - a2[0] * y2[0] - a1[0] * y1[0],
-                g[1] * w - a2[1] * y2[1] - a1[1] * y1[1],
-            ];
-            (y2, y1) = (y1, y);
-            light_out[j] = y[0];
-            let b = lp.step(y[1]);
+            let [light_y, band_hp] = highpasses.recurse(w);
+            light_out[j] = light_y;
+            let b = lp.step(band_hp);
             band[k + j] = b;
             let r = rectify(b - band[j]);
             rect[l + j] = r;
@@ -471,8 +465,7 @@ impl AdaptiveEngine {
             let n = n0 + j;
             m_out[j] = running_mean(&mut sum, n + 1, l, |i| rect[i + l + j - n]);
         }
-        light.hp.set_outputs([y1[0], y2[0]]);
-        self.hp.set_outputs([y1[1], y2[1]]);
+        highpasses.store(&mut light.hp, &mut self.hp);
         (self.lp, self.x_prev) = (lp, [x1, x2]);
         self.ma_sum = sum;
 

@@ -22,6 +22,10 @@
 //! NaN cannot enter an [`Ecg`] and is rejected by [`RPeakStream::push`] with [`Error::NonFinite`].
 //! See `docs/signal-rpeaks.md` for the full description.
 //!
+//! A new detector is checked the way the built-in ones are by the conformance battery of the
+//! `exg-data` crate (`exg_data::conformance::check_streaming`; it needs the synthetic ECG that
+//! crate generates, so it cannot live here).
+//!
 //! ```
 //! use exg_signal::{Ecg, Hz, rpeaks::{default_detector, Polarity, RPeakDetector}};
 //! let fs = Hz::new(360.0)?;
