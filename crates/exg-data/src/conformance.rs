@@ -432,8 +432,12 @@ fn stream_in_chunks(
     Ok(out)
 }
 
-fn noisy_stream_input(fs: f64, seed: u64) -> Result<Ecg, String> {
-    Ok(synthetic(SyntheticConfig {
+/// The noisy record of the streaming checks, public so that property tests can draw more of
+/// them: synthetic ECG whose rhythm cycles with `seed` (sinus, sinus arrhythmia, AF, flutter),
+/// inverted when `seed` is a multiple of 3, 10 % PVCs, baseline wander 0.3 mV, white and
+/// EMG-like noise 0.05 mV.
+pub fn noisy_record(fs: Hz, seed: u64, duration_s: f64) -> crate::Result<Ecg> {
+    Ok(generate(&SyntheticConfig {
         rhythm: Rhythm::ALL[(seed % 4) as usize],
         seed,
         inverted: seed.is_multiple_of(3),
@@ -441,9 +445,13 @@ fn noisy_stream_input(fs: f64, seed: u64) -> Result<Ecg, String> {
         baseline_wander_mv: 0.3,
         white_noise_mv: 0.05,
         emg_noise_mv: 0.05,
-        ..SyntheticConfig::new(rate(fs)?, 20.0)
+        ..SyntheticConfig::new(fs, duration_s)
     })?
     .ecg)
+}
+
+fn noisy_stream_input(fs: f64, seed: u64) -> Result<Ecg, String> {
+    noisy_record(rate(fs)?, seed, 20.0).map_err(|e| format!("synthetic ECG: {e}"))
 }
 
 fn streaming(detector: &dyn StreamingDetector, b: &Battery, report: &mut Report) {

@@ -14,16 +14,7 @@ use exg_signal::{Ecg, Error, Hz};
 fn every_builtin_streaming_detector_passes_the_full_battery() {
     for name in DETECTOR_NAMES {
         let det = by_name(name).expect("built-in detector");
-        // The gradient detector takes some AF fibrillatory waves and post-PVC T waves for QRS
-        // complexes (+P 97.3 % on the 500 Hz AF record; MIT-BIH +P 96.2 %): it is held to 97 %
-        // on clean records, the others to the default 99 % (docs/signal-rpeaks.md).
-        let battery = match name {
-            "neurokit" => Battery {
-                min_clean: 0.97,
-                ..Battery::default()
-            },
-            _ => Battery::default(),
-        };
+        let battery = Battery::default();
         let report = check_streaming(&det, &battery);
         println!("{report}");
         assert!(report.passed(), "{report}");

@@ -3,23 +3,13 @@
 //! constant-delay contract, NaN chunks, chosen chunk sizes) are in the conformance battery
 //! (`rpeaks_conformance.rs`).
 
-use exg_data::synthetic::{Rhythm, SyntheticConfig, generate};
+use exg_data::conformance::noisy_record;
 use exg_signal::rpeaks::{DETECTOR_NAMES, RPeakDetector, StreamingDetector, by_name};
 use exg_signal::{Ecg, Error, Hz};
 use proptest::prelude::*;
 
 fn noisy(fs: f64, seed: u64, secs: f64) -> Ecg {
-    let cfg = SyntheticConfig {
-        rhythm: Rhythm::ALL[(seed % 4) as usize],
-        seed,
-        inverted: seed.is_multiple_of(3),
-        ectopic_fraction: 0.1,
-        baseline_wander_mv: 0.3,
-        white_noise_mv: 0.05,
-        emg_noise_mv: 0.05,
-        ..SyntheticConfig::new(Hz::new(fs).unwrap(), secs)
-    };
-    generate(&cfg).unwrap().ecg
+    noisy_record(Hz::new(fs).unwrap(), seed, secs).unwrap()
 }
 
 fn stream_all(det: &dyn StreamingDetector, ecg: &Ecg, sizes: &[usize]) -> Vec<usize> {

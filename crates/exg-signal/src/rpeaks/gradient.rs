@@ -25,7 +25,9 @@ pub(crate) struct GradientParams {
 pub(crate) struct GradientEngine {
     p: GradientParams,
     hp: Cascade,
-    pl: MovingMean,
+    /// NeuroKit's power-line step, a moving average applied forward and backward
+    /// (`filtfilt`): causally, the same average twice (a triangular kernel), delayed.
+    pl: [MovingMean; 2],
     clean: History,
     smooth: MovingMean,
     avg: MovingMean,
@@ -38,6 +40,8 @@ pub(crate) struct GradientEngine {
     len_sum: f64,
     len_count: f64,
     last_peak: Option<usize>,
+    /// Last input sample (the end of the record is extended with it, see `finish`).
+    last_x: f64,
     min_delay: usize,
     max_window: usize,
     lookahead: usize,
@@ -51,15 +55,15 @@ impl GradientEngine {
         let pl_len = ((fs / p.powerline_hz).round() as usize).max(1);
         let ls = s(p.smooth_s);
         let la = s(p.average_s).max(ls);
-        let pl_delay = (pl_len - 1) / 2;
+        let pl_delay = pl_len - 1;
         // gradient (z[n] - z[n-2]) / 2 is centred one sample back.
         let lag_short = pl_delay + 1 + (ls - 1) / 2;
-        let align = (la - 1) / 2 - (ls - 1) / 2;
+        let align = (la - 1) / 2;
         let max_window = s(p.max_window_s);
         let lookahead = lag_short + align + max_window + 2;
         Self {
             hp,
-            pl: MovingMean::new(pl_len),
+            pl: [MovingMean::new(pl_len), MovingMean::new(pl_len)],
             clean: History::new(lookahead + max_window + BLOCK + 4),
             smooth: MovingMean::new(ls),
             avg: MovingMean::new(la),
@@ -70,6 +74,7 @@ impl GradientEngine {
             len_sum: 0.0,
             len_count: 0.0,
             last_peak: None,
+            last_x: 0.0,
             min_delay: s(p.min_delay_s),
             max_window,
             lookahead,
@@ -85,17 +90,16 @@ impl GradientEngine {
             return;
         }
         // The clean signal is delayed by the power-line smoother; index it in its own time.
-        let pl_delay = (self.pl.len() - 1) / 2;
-        let (mut best, mut at) = (-1.0, None);
-        for i in beg..end {
-            if let Some(v) = self.clean.get(i + pl_delay)
-                && v.abs() > best
-            {
-                best = v.abs();
-                at = Some(i);
-            }
-        }
-        let Some(peak) = at else { return };
+        let pl_delay = self.pl[0].len() - 1;
+        let window: Vec<f64> = (beg..end)
+            .map_while(|i| self.clean.get(i + pl_delay))
+            .collect();
+        // As NeuroKit2: the most prominent local extremum inside the window. A window over one
+        // slope of a slow wave (a T wave's rise or fall) has none and gives no peak; NeuroKit2
+        // looks at maxima only, both signs are used here so that inverted leads work too.
+        let Some(peak) = most_prominent_extremum(&window).map(|i| beg + i) else {
+            return;
+        };
         if self.last_peak.is_none_or(|l| peak >= l + self.min_delay) {
             self.last_peak = Some(peak);
             out.push(peak);
@@ -109,10 +113,19 @@ impl super::streaming::Engine for GradientEngine {
             light.step(x);
             self.step(n0 + j, x, out);
         }
+        self.last_x = xs.last().copied().unwrap_or(self.last_x);
     }
 
-    fn finish(&mut self, _n: usize, _out: &mut Vec<usize>) {
-        // A window still open at the end is incomplete; it is dropped (as NeuroKit2 does).
+    fn finish(&mut self, n: usize, out: &mut Vec<usize>) {
+        // The centred windows of the last `lag_short + align` samples reach past the end. As
+        // NeuroKit2's smoothing does (edge mode "nearest"), the record is extended with its
+        // last sample so that those samples are judged too; a window still open after that is
+        // incomplete and dropped (as NeuroKit2 drops a QRS start without an end).
+        let mut tail = Vec::new();
+        for i in n..n + self.lag_short + self.align + 1 {
+            self.step(i, self.last_x, &mut tail);
+        }
+        out.extend(tail.into_iter().filter(|&p| p < n));
     }
 
     fn lookahead(&self) -> usize {
@@ -123,11 +136,12 @@ impl super::streaming::Engine for GradientEngine {
 impl GradientEngine {
     #[inline]
     fn step(&mut self, n: usize, x: f64, out: &mut Vec<usize>) {
-        let z = self.pl.step(self.hp.step(x));
+        let once = self.pl[0].step(self.hp.step(x));
+        let z = self.pl[1].step(once);
         self.clean.push(z);
         let g = 0.5 * (z - self.clean.get(n.saturating_sub(2)).unwrap_or(0.0)).abs();
         let sm = self.smooth.step(g);
-        let av = self.avg.step(g);
+        let av = self.avg.step(sm);
         self.sdelay.push(sm);
         let Some(sm_aligned) = n.checked_sub(self.align).and_then(|i| self.sdelay.get(i)) else {
             return;
@@ -150,5 +164,59 @@ impl GradientEngine {
             }
             _ => {}
         }
+    }
+}
+
+/// Index of the most prominent local extremum (maximum of `x` or of `−x`) of `x`, with
+/// prominence as in `scipy.signal.peak_prominences` restricted to `x`: the height above the
+/// higher of the lowest points between the peak and the nearest higher sample (or the end) on
+/// each side. A local maximum is higher than its left neighbour and not lower than its right
+/// one (the first sample of a plateau; SciPy takes a plateau's middle); only positive
+/// prominences count. `None` when `x` is monotone.
+pub(crate) fn most_prominent_extremum(x: &[f64]) -> Option<usize> {
+    let mut best: Option<(f64, usize)> = None;
+    for sign in [1.0, -1.0] {
+        let y = |i: usize| sign * x[i];
+        for i in 1..x.len().saturating_sub(1) {
+            if !(y(i) > y(i - 1) && y(i) >= y(i + 1)) {
+                continue;
+            }
+            let left = (0..i)
+                .rev()
+                .take_while(|&j| y(j) <= y(i))
+                .map(y)
+                .fold(y(i), f64::min);
+            let right = (i + 1..x.len())
+                .take_while(|&j| y(j) <= y(i))
+                .map(y)
+                .fold(y(i), f64::min);
+            let prominence = y(i) - left.max(right);
+            if prominence > 0.0 && best.is_none_or(|(p, _)| prominence > p) {
+                best = Some((prominence, i));
+            }
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::most_prominent_extremum;
+
+    #[test]
+    fn prominence_picks_like_scipy() {
+        // Oracle: scipy.signal.find_peaks(x, prominence=(None, None)) on x and -x (SciPy 1.17):
+        // maxima at 2 (prominence 3) and 6 (1); minima (peaks of -x) at 4 (2) and 7 (0.5).
+        let x = [0.0, 1.0, 3.0, 1.0, 0.0, 1.0, 2.0, 1.0, 1.5];
+        assert_eq!(most_prominent_extremum(&x), Some(2));
+        // A monotone stretch (one slope of a T wave) has no extremum.
+        assert_eq!(most_prominent_extremum(&[0.0, 0.5, 0.9, 1.2, 1.3]), None);
+        // A step on the way up is not an extremum (prominence 0).
+        assert_eq!(most_prominent_extremum(&[1.0, 3.0, 3.0, 4.0]), None);
+        // An inverted QRS: the minimum wins.
+        assert_eq!(
+            most_prominent_extremum(&[0.0, 0.2, -3.0, 0.1, 0.0]),
+            Some(2)
+        );
     }
 }
