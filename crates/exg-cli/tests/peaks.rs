@@ -99,6 +99,42 @@ fn score_peaks_on_mitdb_when_present() {
 }
 
 #[test]
+fn exclude_vf_leaves_out_the_flutter_of_207() {
+    // Oracle: record 207's `[`…`]` annotations mark ventricular flutter, whose waves a QRS
+    // detector takes for beats (false positives); EC57 leaves those stretches out.
+    let dir = std::env::var("EXG_DATA_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
+    let mitdb = std::path::Path::new(&dir).join("mitdb");
+    if !mitdb.join("207.hea").is_file() {
+        eprintln!("skipping: MIT-BIH 207 not found (set EXG_DATA_DIR)");
+        return;
+    }
+    let gross = |extra: &[&str]| {
+        let mut args = vec![
+            "score-peaks",
+            mitdb.to_str().unwrap(),
+            "--records",
+            "207",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = exg(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["detectors"]["pantompkins"]["gross"].clone()
+    };
+    let (all, ec57) = (gross(&[]), gross(&["--exclude-vf"]));
+    // Same reference beats (none is inside an episode), far fewer false positives.
+    assert_eq!(all["tp"], ec57["tp"]);
+    assert!(ec57["fp"].as_u64().unwrap() * 10 < all["fp"].as_u64().unwrap());
+    assert!(ec57["ppv"].as_f64().unwrap() > 0.99);
+}
+
+#[test]
 fn peaks_on_white_noise_is_empty_with_a_reason() {
     // Oracle: generated white noise holds no QRS complex, so the gated detector must refuse it.
     let mut s = 99u64;

@@ -111,3 +111,37 @@ fn full_read_of_an_afib_record() {
     assert!((afib as f64 / 360.0 - 605.8).abs() < 0.05);
     assert!(rec.beats.iter().all(|b| b.sample < 650_000));
 }
+
+#[test]
+fn ventricular_flutter_episodes_of_207() {
+    // Oracle: index.csv gives 143.9 s of `(VFL` rhythm for record 207; the `[`…`]` episodes
+    // bracket the same flutter (they start ~70 ms before the rhythm label), and every `!`
+    // (flutter wave) annotation lies inside one of them. No other record has `[`.
+    let Some(dir) = data_dir() else { return };
+    let rec = mitdb::read_record(dir.join("207")).unwrap();
+    let annotations = exg_data::format::wfdb::read_annotations(dir.join("207"), "atr").unwrap();
+    let episodes = mitdb::vf_episodes(&annotations, rec.record.n_samples());
+    assert_eq!(episodes.len(), 6);
+    let secs: usize = episodes.iter().map(|r| r.len()).sum();
+    assert!((secs as f64 / 360.0 - 143.9).abs() < 1.0, "{secs}");
+    let flutter: Vec<usize> = annotations
+        .iter()
+        .filter(|a| a.label == "!")
+        .map(|a| a.sample)
+        .collect();
+    assert_eq!(flutter.len(), 472);
+    assert!(
+        flutter
+            .iter()
+            .all(|f| episodes.iter().any(|r| r.contains(f)))
+    );
+    let beat_count = exg_signal::score::outside(
+        &rec.beats.iter().map(|b| b.sample).collect::<Vec<_>>(),
+        &episodes,
+    )
+    .len();
+    assert_eq!(
+        beat_count, 1860,
+        "no annotated beat lies inside a flutter episode"
+    );
+}

@@ -14,12 +14,14 @@
 //! ignored. Gross figures sum TP/FP/FN over records. Timing error is detected − reference.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
+use exg_data::dataset::mitdb::vf_episodes;
 use exg_data::format::wfdb::{list_records, read_annotations, read_record};
 use exg_signal::rpeaks::{DETECTOR_NAMES, StreamingDetector, by_name};
-use exg_signal::score::{Score, add_noise, is_beat_symbol, match_peaks};
+use exg_signal::score::{Score, add_noise, is_beat_symbol, match_peaks, outside};
 use exg_signal::{Ecg, RPeaks};
 use serde_json::{Value, json};
 
@@ -54,6 +56,10 @@ pub struct Args {
     /// f64, 360 Hz) in this directory, for running a peer tool on the same samples.
     #[arg(long, value_name = "DIR")]
     pub write_noisy: Option<PathBuf>,
+    /// Leave ventricular flutter/fibrillation episodes (between `[` and `]` annotations) out of
+    /// the scores, as ANSI/AAMI EC57 and WFDB's `bxb` do (MIT-BIH: record 207).
+    #[arg(long)]
+    pub exclude_vf: bool,
     /// Print JSON instead of markdown.
     #[arg(long)]
     pub json: bool,
@@ -63,11 +69,13 @@ pub struct Args {
 /// (NaN for peaks read from a file).
 type DetectorRun = (String, Vec<(String, Score)>, f64);
 
-/// One signal to score: a name, its samples and its reference beats.
+/// One signal to score: a name, its samples, its reference beats and the stretches left out
+/// of scoring (`--exclude-vf`).
 struct Item {
     name: String,
     ecg: Ecg,
     reference: RPeaks,
+    excluded: Vec<Range<usize>>,
 }
 
 /// Runs the subcommand.
@@ -115,10 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .detect(&it.ecg)
                 .with_context(|| format!("{} on {}", det.name(), it.name))?;
             secs += t0.elapsed().as_secs_f64();
-            rows.push((
-                it.name.clone(),
-                score(&it.reference, d.peaks.indices(), tol_s),
-            ));
+            rows.push((it.name.clone(), score(it, d.peaks.indices(), tol_s)));
         }
         results.push((det.name().to_owned(), rows, secs));
     }
@@ -128,7 +133,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let p = peaks
                 .get(&it.name)
                 .ok_or_else(|| anyhow!("{name}: no peaks for `{}`", it.name))?;
-            rows.push((it.name.clone(), score(&it.reference, p, tol_s)));
+            rows.push((it.name.clone(), score(it, p, tol_s)));
         }
         results.push((name.clone(), rows, f64::NAN));
     }
@@ -136,6 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         let v: Value = json!({
             "tolerance_ms": args.tolerance_ms,
+            "exclude_vf": args.exclude_vf,
             "channel": args.channel,
             "detectors": results.iter().map(|(n, rows, secs)| {
                 let gross: Score = rows.iter().map(|r| r.1).sum();
@@ -153,11 +159,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn score(reference: &RPeaks, detected: &[usize], tol_s: f64) -> Score {
-    let tol = reference.fs().samples(tol_s);
+fn score(item: &Item, detected: &[usize], tol_s: f64) -> Score {
+    let fs = item.reference.fs();
+    let reference = outside(item.reference.indices(), &item.excluded);
+    let detected = outside(detected, &item.excluded);
     Score::from_matching(
-        &match_peaks(reference.indices(), detected, tol),
-        reference.fs().get(),
+        &match_peaks(&reference, &detected, fs.samples(tol_s)),
+        fs.get(),
     )
 }
 
@@ -179,8 +187,13 @@ fn print_markdown(args: &Args, items: &[Item], results: &[DetectorRun]) {
     } else {
         "records"
     };
+    let vf = if args.exclude_vf {
+        ", VF episodes excluded"
+    } else {
+        ""
+    };
     println!(
-        "## Gross ({} {mode}, channel {}, tolerance {} ms)\n",
+        "## Gross ({} {mode}, channel {}, tolerance {} ms{vf})\n",
         items.len(),
         args.channel,
         args.tolerance_ms
@@ -307,17 +320,24 @@ fn load(args: &Args, name: &str) -> anyhow::Result<Item> {
     let ecg = record
         .ecg(args.channel)
         .with_context(|| format!("record {name}, channel {}", args.channel))?;
-    let beats: Vec<usize> = read_annotations(&path, "atr")?
-        .into_iter()
+    let annotations = read_annotations(&path, "atr")?;
+    let beats: Vec<usize> = annotations
+        .iter()
         .filter(|a| is_beat_symbol(&a.label) && a.sample < ecg.len())
         .map(|a| a.sample)
         .collect();
     let reference = RPeaks::new(beats, ecg.fs(), ecg.len())
         .with_context(|| format!("annotations of {name}"))?;
+    let excluded = if args.exclude_vf {
+        vf_episodes(&annotations, ecg.len())
+    } else {
+        Vec::new()
+    };
     Ok(Item {
         name: name.to_owned(),
         ecg,
         reference,
+        excluded,
     })
 }
 
@@ -371,6 +391,7 @@ fn noisy_items(args: &Args, nst: &Path) -> anyhow::Result<Vec<Item>> {
                     name: label,
                     ecg,
                     reference,
+                    excluded: clean.excluded.clone(),
                 });
             }
         }

@@ -7,7 +7,9 @@
 //! - the **rhythm stretches**: a rhythm-change annotation (`+` whose aux text is `(AFIB`,
 //!   `(N`, `(SBR`...) starts a rhythm that lasts until the next rhythm change or the end of
 //!   the record, giving half-open sample intervals `[start, end)`. Samples before the first
-//!   rhythm annotation belong to no stretch.
+//!   rhythm annotation belong to no stretch;
+//! - the **ventricular flutter/fibrillation episodes** between `[` and `]` ([`vf_episodes`]),
+//!   which ANSI/AAMI EC57 leaves out of QRS-detection statistics.
 //!
 //! ```no_run
 //! use exg_data::dataset::mitdb;
@@ -193,6 +195,41 @@ pub fn rhythm_stretches(annotations: &[Annotation], n_samples: usize) -> Vec<Rhy
             false
         }
     });
+    out
+}
+
+/// Ventricular flutter/fibrillation episodes: from each `[` (onset) annotation to the next `]`
+/// (end, included), as half-open sample ranges; an episode still open at the end of the record
+/// runs to `n_samples`, a `]` without an onset is ignored. These are the stretches ANSI/AAMI
+/// EC57 leaves out of QRS-detection statistics (`exg_signal::score::outside`); in MIT-BIH only
+/// record 207 has them.
+///
+/// ```
+/// use exg_data::Annotation;
+/// use exg_data::dataset::mitdb::vf_episodes;
+/// let at = |sample, label: &str| Annotation {
+///     sample, label: label.into(), aux: String::new(), duration_s: None,
+/// };
+/// let a = [at(5, "N"), at(10, "["), at(20, "!"), at(30, "]"), at(90, "[")];
+/// assert_eq!(vf_episodes(&a, 100), vec![10..31, 90..100]);
+/// ```
+pub fn vf_episodes(annotations: &[Annotation], n_samples: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut onset = None;
+    for a in annotations.iter().filter(|a| a.sample < n_samples) {
+        match a.label.as_str() {
+            "[" => onset = onset.or(Some(a.sample)),
+            "]" => {
+                if let Some(start) = onset.take() {
+                    out.push(start..a.sample + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = onset {
+        out.push(start..n_samples);
+    }
     out
 }
 

@@ -190,6 +190,26 @@ impl std::iter::Sum for Score {
     }
 }
 
+/// The samples of `peaks` that lie outside every interval of `excluded` (half-open ranges).
+///
+/// For scoring with stretches left out: ANSI/AAMI EC57 excludes ventricular flutter and
+/// fibrillation episodes from QRS-detection statistics (WFDB's `bxb` skips what lies between a
+/// `[` and a `]` annotation). Apply it to the reference beats and the detections alike; a
+/// detection just outside an interval whose beat lies inside it then counts as a false positive
+/// (as in `bxb`).
+///
+/// ```
+/// use exg_signal::score::outside;
+/// assert_eq!(outside(&[10, 50, 99, 100, 150], &[50..100]), vec![10, 100, 150]);
+/// ```
+pub fn outside(peaks: &[usize], excluded: &[std::ops::Range<usize>]) -> Vec<usize> {
+    peaks
+        .iter()
+        .copied()
+        .filter(|p| !excluded.iter().any(|r| r.contains(p)))
+        .collect()
+}
+
 /// Scores `detected` against `reference` with a tolerance in seconds. Both must index the same
 /// record (same rate and length).
 pub fn score_peaks(reference: &RPeaks, detected: &RPeaks, tolerance_s: f64) -> Result<Score> {
