@@ -6,7 +6,7 @@
 //!
 //! | check | input | passes when |
 //! |---|---|---|
-//! | `accuracy` | clean synthetic ECG at every rate × rhythm (sinus, sinus arrhythmia, AF-like, flutter-like; 8 % PVCs) × upright/inverted | Se and +P ≥ `min_clean` within `tolerance_s` (first/last 0.5 s not scored); polarity reported correctly |
+//! | `accuracy` | clean synthetic ECG at every rate (100–1000 Hz) × rhythm (sinus, sinus arrhythmia, AF-like, flutter-like; 8 % PVCs) × upright/inverted | Se and +P ≥ `min_clean` within `tolerance_s` (first/last 0.5 s not scored); polarity reported correctly |
 //! | `noisy` | 360 Hz, baseline wander 0.4 mV, power line, white and EMG-like noise, every rhythm | Se and +P ≥ `min_noisy` |
 //! | `timing` | clean sinus, upright and inverted, 250/360/1000 Hz | mean and sd of the timing error ≤ `max_timing_error_samples` (peaks on the true extremum) |
 //! | `flat` | constant and all-zero signals | `Ok`, no peak, [`Polarity::Unknown`] |
@@ -66,7 +66,7 @@ pub struct Battery {
 impl Default for Battery {
     fn default() -> Self {
         Self {
-            rates_hz: vec![128.0, 200.0, 250.0, 360.0, 500.0, 1000.0],
+            rates_hz: vec![100.0, 128.0, 200.0, 250.0, 360.0, 500.0, 1000.0],
             rhythms: Rhythm::ALL.to_vec(),
             duration_s: 60.0,
             tolerance_s: 0.075,

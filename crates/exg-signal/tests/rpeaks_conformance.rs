@@ -1,5 +1,5 @@
 //! Every built-in detector passes the full conformance battery of `exg_data::conformance`
-//! (accuracy at 128–1000 Hz on every synthetic rhythm, upright and inverted; noisy records;
+//! (accuracy at 100–1000 Hz on every synthetic rhythm, upright and inverted; noisy records;
 //! refinement onto the true extremum; flat / short / unsupported-rate / awkward input; and, for
 //! streaming detectors, stream == batch for many chunkings, the constant delay and NaN chunks).
 //!
