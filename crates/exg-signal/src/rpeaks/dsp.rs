@@ -171,14 +171,6 @@ fn clamp_fc(fc: f64, fs: f64) -> f64 {
 pub(crate) struct Cascade(pub(crate) Vec<Biquad>);
 
 impl Cascade {
-    #[inline]
-    pub(crate) fn step(&mut self, mut x: f64) -> f64 {
-        for s in &mut self.0 {
-            x = s.step(x);
-        }
-        x
-    }
-
     /// Group delay in samples at `f` Hz, by a central difference of the unwrapped phase.
     pub(crate) fn group_delay(&self, f: f64, fs: f64) -> f64 {
         let w = 2.0 * PI * f / fs;
@@ -258,6 +250,50 @@ impl History {
         self.buf[..xs.len() - first].copy_from_slice(&xs[first..]);
         self.next += xs.len();
     }
+    /// The history opened for a hot loop (see [`HotRing`]).
+    #[inline]
+    pub(crate) fn hot(&mut self) -> HotRing<'_> {
+        HotRing {
+            next: self.next,
+            buf: &mut self.buf,
+            mask: self.mask,
+            origin: &mut self.next,
+        }
+    }
+}
+
+/// A [`History`] opened for a per-sample loop: its write position is a local, kept in a register,
+/// instead of a field behind `&mut`, which the compiler must reload after every buffer write
+/// (the write might alias it). Written back when the view is dropped.
+pub(crate) struct HotRing<'a> {
+    buf: &'a mut [f64],
+    mask: usize,
+    next: usize,
+    origin: &'a mut usize,
+}
+
+impl HotRing<'_> {
+    #[inline(always)]
+    pub(crate) fn push(&mut self, x: f64) {
+        self.buf[self.next & self.mask] = x;
+        self.next += 1;
+    }
+    /// As [`History::at`].
+    #[inline(always)]
+    pub(crate) fn at(&self, i: usize) -> f64 {
+        self.buf[i & self.mask]
+    }
+    /// Samples pushed so far.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.next
+    }
+}
+
+impl Drop for HotRing<'_> {
+    fn drop(&mut self) {
+        *self.origin = self.next;
+    }
 }
 
 /// Running mean over the last `len` samples (over the samples seen so far during the first `len`,
@@ -281,14 +317,42 @@ impl MovingMean {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
+    /// The running mean opened for a hot loop (see [`HotRing`]); the sum is a local too.
     #[inline]
+    pub(crate) fn hot(&mut self) -> HotMean<'_> {
+        HotMean {
+            len: self.len,
+            sum: self.sum,
+            ring: self.ring.hot(),
+            origin: &mut self.sum,
+        }
+    }
+}
+
+/// A [`MovingMean`] opened for a per-sample loop (see [`HotRing`]); written back when dropped.
+pub(crate) struct HotMean<'a> {
+    ring: HotRing<'a>,
+    len: usize,
+    sum: f64,
+    origin: &'a mut f64,
+}
+
+impl HotMean<'_> {
+    #[inline(always)]
     pub(crate) fn step(&mut self, x: f64) -> f64 {
         // Before the ring has filled, the slot `n - len` has not been written: it holds 0.
         let n = self.ring.len();
         let old = self.ring.at(n.wrapping_sub(self.len));
         self.ring.push(x);
         self.sum += x - old;
-        running_mean(&mut self.sum, n + 1, self.len, |i| self.ring.at(i))
+        let ring = &self.ring;
+        running_mean(&mut self.sum, n + 1, self.len, |i| ring.at(i))
+    }
+}
+
+impl Drop for HotMean<'_> {
+    fn drop(&mut self) {
+        *self.origin = self.sum;
     }
 }
 
@@ -364,7 +428,10 @@ mod tests {
     #[test]
     fn moving_mean_and_median() {
         let mut m = MovingMean::new(3);
-        let out: Vec<f64> = [3.0, 3.0, 3.0, 6.0].iter().map(|&x| m.step(x)).collect();
+        let out: Vec<f64> = [3.0, 3.0, 3.0, 6.0]
+            .iter()
+            .map(|&x| m.hot().step(x))
+            .collect();
         assert_eq!(out, vec![3.0, 3.0, 3.0, 4.0]);
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
     }

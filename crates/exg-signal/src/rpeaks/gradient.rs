@@ -6,7 +6,7 @@
 //! description becomes a trailing window, and the shorter windows are delayed so that all
 //! windows stay centred on the same sample; the look-ahead is therefore half the longest window.
 
-use super::dsp::{Cascade, History, MovingMean};
+use super::dsp::{Biquad, BiquadPair, History, MovingMean};
 use super::streaming::{BLOCK, Light};
 
 #[derive(Clone, Debug)]
@@ -24,7 +24,12 @@ pub(crate) struct GradientParams {
 #[derive(Clone, Debug)]
 pub(crate) struct GradientEngine {
     p: GradientParams,
-    hp: Cascade,
+    fs: f64,
+    hp: Biquad,
+    /// Input memory of the high-pass (shared with the refinement filter's, same input).
+    x_prev: [f64; 2],
+    /// Block buffer of |gradient| between the two loops of `filter_block`.
+    grad: Vec<f64>,
     /// NeuroKit's power-line step, a moving average applied forward and backward
     /// (`filtfilt`): causally, the same average twice (a triangular kernel), delayed.
     pl: [MovingMean; 2],
@@ -50,7 +55,7 @@ pub(crate) struct GradientEngine {
 impl GradientEngine {
     pub(crate) fn new(p: GradientParams, fs: f64) -> Self {
         let s = |sec: f64| (sec * fs).round().max(1.0) as usize;
-        let hp = Cascade(vec![super::dsp::Biquad::highpass(p.highpass_hz, fs)]);
+        let hp = Biquad::highpass(p.highpass_hz, fs);
         // NeuroKit's "powerline" cleaning step is a moving average of fs/powerline samples.
         let pl_len = ((fs / p.powerline_hz).round() as usize).max(1);
         let ls = s(p.smooth_s);
@@ -62,7 +67,10 @@ impl GradientEngine {
         let max_window = s(p.max_window_s);
         let lookahead = lag_short + align + max_window + 2;
         Self {
+            fs,
             hp,
+            x_prev: [0.0; 2],
+            grad: vec![0.0; BLOCK],
             pl: [MovingMean::new(pl_len), MovingMean::new(pl_len)],
             clean: History::new(lookahead + max_window + BLOCK + 4),
             smooth: MovingMean::new(ls),
@@ -109,9 +117,12 @@ impl GradientEngine {
 
 impl super::streaming::Engine for GradientEngine {
     fn process(&mut self, n0: usize, xs: &[f64], light: &mut Light, out: &mut Vec<usize>) {
-        for (j, &x) in xs.iter().enumerate() {
-            light.step(x);
-            self.step(n0 + j, x, out);
+        // QRS windows that close in this block, judged after the loop (their samples are still
+        // in `clean`, which holds a block more than the look-ahead).
+        let mut closed = Vec::new();
+        self.filter_block(n0, xs, light, &mut closed);
+        for (beg, end) in closed {
+            self.close_window(beg, end, out);
         }
         self.last_x = xs.last().copied().unwrap_or(self.last_x);
     }
@@ -120,10 +131,13 @@ impl super::streaming::Engine for GradientEngine {
         // The centred windows of the last `lag_short + align` samples reach past the end. As
         // NeuroKit2's smoothing does (edge mode "nearest"), the record is extended with its
         // last sample so that those samples are judged too; a window still open after that is
-        // incomplete and dropped (as NeuroKit2 drops a QRS start without an end).
+        // incomplete and dropped (as NeuroKit2 drops a QRS start without an end). The
+        // extension's refinement-filter output is not part of the record: a detached `Light`.
+        let pad = vec![self.last_x; self.lag_short + self.align + 1];
+        let mut detached = Light::new(self.fs, BLOCK);
         let mut tail = Vec::new();
-        for i in n..n + self.lag_short + self.align + 1 {
-            self.step(i, self.last_x, &mut tail);
+        for (k, chunk) in pad.chunks(BLOCK).enumerate() {
+            self.process(n + k * BLOCK, chunk, &mut detached, &mut tail);
         }
         out.extend(tail.into_iter().filter(|&p| p < n));
     }
@@ -134,36 +148,75 @@ impl super::streaming::Engine for GradientEngine {
 }
 
 impl GradientEngine {
-    #[inline]
-    fn step(&mut self, n: usize, x: f64, out: &mut Vec<usize>) {
-        let once = self.pl[0].step(self.hp.step(x));
-        let z = self.pl[1].step(once);
-        self.clean.push(z);
-        let g = 0.5 * (z - self.clean.get(n.saturating_sub(2)).unwrap_or(0.0)).abs();
-        let sm = self.smooth.step(g);
-        let av = self.avg.step(sm);
-        self.sdelay.push(sm);
-        let Some(sm_aligned) = n.checked_sub(self.align).and_then(|i| self.sdelay.get(i)) else {
-            return;
-        };
-        // Both windows are centred on `c` (clean-signal time, before the power-line smoother's delay).
-        let Some(c) = n.checked_sub(self.lag_short + self.align) else {
-            return;
-        };
-        let above = sm_aligned > self.p.gradient_factor * av && sm_aligned > 0.0;
-        match (self.in_qrs, above) {
-            (None, true) => self.in_qrs = Some(c),
-            (Some(beg), false) => {
-                self.in_qrs = None;
-                self.close_window(beg, c, out);
+    /// The per-sample stage for samples `n0 ..`: high-pass (stepped as a pair with the
+    /// refinement filter, which sees the same input), power-line averages, |gradient|, the two
+    /// averages and the window state machine; appends the `(beg, end)` of windows that close.
+    /// Histories and running means are opened as hot views so that their positions and sums
+    /// stay in registers.
+    fn filter_block(
+        &mut self,
+        n0: usize,
+        xs: &[f64],
+        light: &mut Light,
+        closed: &mut Vec<(usize, usize)>,
+    ) {
+        let mut highpasses = BiquadPair::new(&light.hp, &self.hp);
+        let [mut x1, mut x2] = self.x_prev;
+        let (lag, align, max_window) = (self.lag_short + self.align, self.align, self.max_window);
+        let factor = self.p.gradient_factor;
+        let mut in_qrs = self.in_qrs;
+        // Two loops over the block, each with few enough recursive states to stay in registers:
+        // filters to |gradient| into `grad`, then the averages and the state machine.
+        let grad = &mut self.grad[..xs.len()];
+        {
+            let mut light_y = light.y.hot();
+            let [pl0, pl1] = &mut self.pl;
+            let (mut pl0, mut pl1) = (pl0.hot(), pl1.hot());
+            let mut clean = self.clean.hot();
+            for ((j, &x), g) in xs.iter().enumerate().zip(grad.iter_mut()) {
+                let n = n0 + j;
+                let w = Biquad::second_difference(x, x1, x2);
+                (x2, x1) = (x1, x);
+                let [light_hp, hp] = highpasses.recurse(w);
+                light_y.push(light_hp);
+                let z = pl1.step(pl0.step(hp));
+                clean.push(z);
+                // (z[n] − z[n−2]) / 2; the first two samples difference with the first.
+                *g = 0.5 * (z - clean.at(n.saturating_sub(2))).abs();
             }
-            (Some(beg), true) if c - beg >= self.max_window => {
-                // An over-long "QRS" is noise; close it so the delay stays bounded.
-                self.in_qrs = Some(c);
-                self.close_window(beg, c, out);
-            }
-            _ => {}
         }
+        {
+            let (mut smooth, mut avg) = (self.smooth.hot(), self.avg.hot());
+            let mut sdelay = self.sdelay.hot();
+            for (j, &g) in grad.iter().enumerate() {
+                let n = n0 + j;
+                let sm = smooth.step(g);
+                let av = avg.step(sm);
+                sdelay.push(sm);
+                // Both windows are centred on `c` (clean-signal time, before the power-line
+                // averages' delay); the smoothed gradient is delayed by `align` to get there.
+                let Some(c) = n.checked_sub(lag) else {
+                    continue;
+                };
+                let sm_aligned = sdelay.at(n - align);
+                let above = sm_aligned > factor * av && sm_aligned > 0.0;
+                match (in_qrs, above) {
+                    (None, true) => in_qrs = Some(c),
+                    (Some(beg), false) => {
+                        in_qrs = None;
+                        closed.push((beg, c));
+                    }
+                    (Some(beg), true) if c - beg >= max_window => {
+                        // An over-long "QRS" is noise; close it so the delay stays bounded.
+                        in_qrs = Some(c);
+                        closed.push((beg, c));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        highpasses.store(&mut light.hp, &mut self.hp);
+        (self.x_prev, self.in_qrs) = ([x1, x2], in_qrs);
     }
 }
 

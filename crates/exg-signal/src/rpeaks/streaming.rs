@@ -30,7 +30,7 @@ pub(crate) struct Light {
 }
 
 impl Light {
-    fn new(fs: f64, cap: usize) -> Self {
+    pub(super) fn new(fs: f64, cap: usize) -> Self {
         let half = (0.01 * fs).round() as usize;
         Self {
             hp: Biquad::highpass(0.5, fs),
