@@ -28,8 +28,9 @@ def parse():
     return p.parse_args()
 
 
-args = parse()
-if args.threads:
+# Parsed only when run as a script, so tools/model_torch_oracle.py can import the modules.
+args = parse() if __name__ == "__main__" else None
+if args is not None and args.threads:
     # Set before importing torch so OpenMP/MKL pools start at the right size.
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     os.environ["MKL_NUM_THREADS"] = str(args.threads)
@@ -38,7 +39,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-if args.threads:
+if args is not None and args.threads:
     torch.set_num_threads(args.threads)
 
 
