@@ -14,6 +14,31 @@ fn exg(args: &[&str]) -> Output {
         .expect("runs exg")
 }
 
+/// Runs exg, requires success, parses its stdout as JSON.
+fn exg_json(args: &[&str]) -> serde_json::Value {
+    let out = exg(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// `$EXG_DATA_DIR/mitdb` (default ../shared/data/mitdb) when it holds `record`, else `None`
+/// after printing why.
+fn mitdb_with(record: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var("EXG_DATA_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
+    let mitdb = std::path::Path::new(&dir).join("mitdb");
+    if mitdb.join(format!("{record}.hea")).is_file() {
+        Some(mitdb)
+    } else {
+        eprintln!("skipping: MIT-BIH {record} not found (set EXG_DATA_DIR)");
+        None
+    }
+}
+
 #[test]
 fn peaks_on_a_csv_equal_the_library_result() {
     let syn = generate(&SyntheticConfig {
@@ -69,26 +94,16 @@ fn peaks_on_a_csv_equal_the_library_result() {
 
 #[test]
 fn score_peaks_on_mitdb_when_present() {
-    let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
-    let mitdb = std::path::Path::new(&dir).join("mitdb");
-    if !mitdb.join("100.hea").is_file() {
-        eprintln!("skipping: MIT-BIH not found (set EXG_DATA_DIR)");
+    let Some(mitdb) = mitdb_with("100") else {
         return;
-    }
-    let out = exg(&[
+    };
+    let v = exg_json(&[
         "score-peaks",
         mitdb.to_str().unwrap(),
         "--records",
         "100,119",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let g = &v["detectors"]["pantompkins"]["gross"];
     // 2273 + 1987 reference beats (the .atr beat annotations of 100 and 119).
     assert_eq!(
@@ -102,13 +117,9 @@ fn score_peaks_on_mitdb_when_present() {
 fn exclude_vf_leaves_out_the_flutter_of_207() {
     // Oracle: record 207's `[`…`]` annotations mark ventricular flutter, whose waves a QRS
     // detector takes for beats (false positives); EC57 leaves those stretches out.
-    let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
-    let mitdb = std::path::Path::new(&dir).join("mitdb");
-    if !mitdb.join("207.hea").is_file() {
-        eprintln!("skipping: MIT-BIH 207 not found (set EXG_DATA_DIR)");
+    let Some(mitdb) = mitdb_with("207") else {
         return;
-    }
+    };
     let gross = |extra: &[&str]| {
         let mut args = vec![
             "score-peaks",
@@ -118,14 +129,7 @@ fn exclude_vf_leaves_out_the_flutter_of_207() {
             "--json",
         ];
         args.extend_from_slice(extra);
-        let out = exg(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["detectors"]["pantompkins"]["gross"].clone()
+        exg_json(&args)["detectors"]["pantompkins"]["gross"].clone()
     };
     let (all, ec57) = (gross(&[]), gross(&["--exclude-vf"]));
     // Same reference beats (none is inside an episode), far fewer false positives.
