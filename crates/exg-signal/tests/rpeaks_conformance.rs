@@ -7,7 +7,10 @@
 //! own tests check them by a brute-force neighbourhood scan) and, for streaming, the batch API.
 
 use exg_data::conformance::{Battery, check_detector, check_streaming};
-use exg_signal::rpeaks::{DETECTOR_NAMES, RPeakDetector, by_name, default_detector};
+use exg_signal::rpeaks::{
+    DETECTOR_NAMES, Hamilton, PanTompkins, RPeakDetector, StreamingDetector, by_name,
+    default_detector,
+};
 use exg_signal::{Ecg, Error, Hz};
 
 #[test]
@@ -83,4 +86,28 @@ fn builtin_input_errors_carry_their_reason() {
             Err(Error::InvalidParameter { name: "fs", .. })
         ));
     }
+    // A bad parameter is named by its field.
+    let fs = Hz::new(360.0).unwrap();
+    let pt = PanTompkins {
+        refractory_s: -0.2,
+        ..PanTompkins::default()
+    };
+    assert!(matches!(
+        pt.stream(fs),
+        Err(Error::InvalidParameter {
+            name: "refractory_s",
+            ..
+        })
+    ));
+    let hamilton = Hamilton {
+        threshold_coeff: f64::NAN,
+        ..Hamilton::default()
+    };
+    assert!(matches!(
+        hamilton.stream(fs),
+        Err(Error::InvalidParameter {
+            name: "threshold_coeff",
+            ..
+        })
+    ));
 }

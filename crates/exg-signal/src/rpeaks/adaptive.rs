@@ -19,6 +19,8 @@ use std::collections::VecDeque;
 
 use super::dsp::{Biquad, BiquadPair, Cascade, History, median, running_mean};
 use super::streaming::{BLOCK, Light};
+use super::{RPeakStream, check_fs, check_positive};
+use crate::{Hz, Result};
 
 /// How the QRS and noise peak levels are tracked.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,6 +50,34 @@ pub(crate) struct AdaptiveParams {
     pub max_searchback_s: f64,
     pub t_wave_window_s: f64,
     pub t_wave_slope_ratio: f64,
+}
+
+impl AdaptiveParams {
+    /// The stream of a detector built on this engine, after checking the rate and that every
+    /// window and coefficient is finite and > 0 (errors name the detectors' fields, which
+    /// Pan-Tompkins and Hamilton share).
+    pub(crate) fn stream(self, fs: Hz, refine_window_s: f64) -> Result<RPeakStream> {
+        check_fs(fs)?;
+        for (name, v) in [
+            ("band_hz.0", self.band_hz.0),
+            ("band_hz.1", self.band_hz.1),
+            ("derivative_s", self.derivative_s),
+            ("integration_s", self.integration_s),
+            ("refractory_s", self.peak_separation_s),
+            ("threshold_coeff", self.tc),
+            ("searchback_rr", self.searchback_rr),
+            ("max_searchback_s", self.max_searchback_s),
+            ("t_wave_window_s", self.t_wave_window_s),
+            ("refine_window_s", refine_window_s),
+        ] {
+            check_positive(name, v)?;
+        }
+        Ok(RPeakStream::new(
+            Box::new(AdaptiveEngine::new(self, fs.get())),
+            fs,
+            refine_window_s,
+        ))
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -70,7 +70,7 @@ impl Biquad {
         }
     }
 
-    /// Numerator coefficients `(b0, b1, b2)`.
+    /// Numerator coefficients `(b0, b1, b2)` (`(1, 0, 0)` for the pass-through, `c = 0`).
     fn b(&self) -> [f64; 3] {
         [
             self.g,

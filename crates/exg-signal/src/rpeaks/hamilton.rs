@@ -2,11 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::adaptive::{AdaptiveEngine, AdaptiveParams, Levels, Rectify};
-use super::{
-    Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive,
-    detect_streamed,
-};
+use super::adaptive::{AdaptiveParams, Levels, Rectify};
+use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, detect_streamed};
 use crate::{Ecg, Hz, Result};
 
 /// Hamilton: 8–16 Hz band-pass, derivative, absolute value, 80 ms moving average; QRS and
@@ -69,22 +66,7 @@ impl RPeakDetector for Hamilton {
 
 impl StreamingDetector for Hamilton {
     fn stream(&self, fs: Hz) -> Result<RPeakStream> {
-        check_fs(fs)?;
-        for (n, v) in [
-            ("band_hz.0", self.band_hz.0),
-            ("band_hz.1", self.band_hz.1),
-            ("derivative_s", self.derivative_s),
-            ("integration_s", self.integration_s),
-            ("refractory_s", self.refractory_s),
-            ("threshold_coeff", self.threshold_coeff),
-            ("searchback_rr", self.searchback_rr),
-            ("max_searchback_s", self.max_searchback_s),
-            ("t_wave_window_s", self.t_wave_window_s),
-            ("refine_window_s", self.refine_window_s),
-        ] {
-            check_positive(n, v)?;
-        }
-        let p = AdaptiveParams {
+        AdaptiveParams {
             band_hz: self.band_hz,
             derivative_s: self.derivative_s,
             rectify: Rectify::Abs,
@@ -96,11 +78,7 @@ impl StreamingDetector for Hamilton {
             max_searchback_s: self.max_searchback_s,
             t_wave_window_s: self.t_wave_window_s,
             t_wave_slope_ratio: 0.5,
-        };
-        Ok(RPeakStream::new(
-            Box::new(AdaptiveEngine::new(p, fs.get())),
-            fs,
-            self.refine_window_s,
-        ))
+        }
+        .stream(fs, self.refine_window_s)
     }
 }
