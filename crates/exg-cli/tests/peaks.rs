@@ -166,3 +166,59 @@ fn peaks_on_white_noise_is_empty_with_a_reason() {
     assert!(v["reason"].as_str().is_some());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn gate_segments_drops_the_noisy_half() {
+    // Oracle: by construction — 60 s of synthetic ECG (beats known) then 60 s of white noise:
+    // the 30-s stretches of the second half must be excluded, the first half's beats kept.
+    let syn = generate(&SyntheticConfig {
+        seed: 5,
+        ..SyntheticConfig::new(Hz::new(250.0).unwrap(), 60.0)
+    })
+    .unwrap();
+    let mut s = 11u64;
+    let mut text = String::from("II\n");
+    for v in syn.ecg.samples() {
+        text += &format!("{v:.17e}\n");
+    }
+    for _ in 0..250 * 60 {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        text += &format!("{}\n", (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
+    }
+    let dir = std::env::temp_dir().join(format!("exg-peaks-segments-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("half.csv");
+    std::fs::write(&p, text).unwrap();
+    let path = p.to_str().unwrap();
+    let v = exg_json(&["peaks", path, "--fs", "250", "--gate-segments", "30"]);
+    let excluded: Vec<(u64, u64)> = v["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].as_u64().unwrap(), r[1].as_u64().unwrap()))
+        .collect();
+    assert_eq!(excluded, vec![(15_000, 22_500), (22_500, 30_000)]);
+    let peaks: Vec<u64> = v["peaks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .collect();
+    assert!(peaks.iter().all(|&p| p < 15_000));
+    assert!(
+        peaks.len() + 2 >= syn.r_peaks.len(),
+        "{} of {}",
+        peaks.len(),
+        syn.r_peaks.len()
+    );
+    // Without the option the record is judged as a whole: the noise half yields more (random)
+    // peaks than the ECG half has beats, under half of them are consistent, and the whole
+    // record — ECG included — is refused. That is what the option is for.
+    let whole = exg_json(&["peaks", path, "--fs", "250"]);
+    assert!(whole.get("excluded").is_none());
+    assert_eq!(whole["peaks"].as_array().map(Vec::len), Some(0));
+    assert_eq!(whole["no_result"].as_str(), Some("no_consistent_qrs"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -10,13 +10,19 @@
 //! QRS windows do not repeat, i.e. noise — every detector runs behind
 //! `exg_signal::rpeaks::QualityGate`) and a human-readable `"reason"`; both are `null` otherwise. A channel holding invalid (NaN) samples, a record shorter than 1 s
 //! or a rate outside 50–20 000 Hz is an error (exit code 1) with the reason.
+//!
+//! `--gate-segments SECONDS` judges consecutive stretches separately instead of the whole record
+//! (long recordings): the peaks of stretches that fail are dropped and the stretches are listed
+//! in `"excluded": [[start, end], ...]` (sample ranges, end exclusive).
 
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
 use exg_data::format::{self, OpenOptions};
 use exg_signal::Hz;
-use exg_signal::rpeaks::{DETECTOR_NAMES, Gated, RPeakDetector, by_name};
+use exg_signal::rpeaks::{
+    DETECTOR_NAMES, Gated, NoResult, Polarity, QualityGate, RPeakDetector, by_name,
+};
 use serde_json::json;
 
 /// Command-line arguments.
@@ -33,6 +39,10 @@ pub struct Args {
     /// Sampling rate in Hz, for formats that do not store one (CSV, bare MAT v4).
     #[arg(long, value_name = "HZ")]
     pub fs: Option<f64>,
+    /// Gate consecutive stretches of this many seconds separately (long recordings): drop the
+    /// peaks of stretches that fail and list them in `"excluded"`.
+    #[arg(long, value_name = "SECONDS")]
+    pub gate_segments: Option<f64>,
 }
 
 /// Runs the subcommand.
@@ -59,10 +69,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let ecg = record
         .ecg(args.channel)
         .with_context(|| format!("channel {} of {}", args.channel, args.path.display()))?;
-    let d = detector
-        .detect(&ecg)
-        .with_context(|| format!("detecting R-peaks in {}", args.path.display()))?;
-    let out = json!({
+    let context = || format!("detecting R-peaks in {}", args.path.display());
+    let (d, excluded) = match args.gate_segments {
+        None => (detector.detect(&ecg).with_context(context)?, None),
+        Some(segment_s) => {
+            let mut d = detector.inner.detect(&ecg).with_context(context)?;
+            let segments = detector.gate.assess_segments(&ecg, &d.peaks, segment_s)?;
+            let had_peaks = !d.peaks.is_empty();
+            d.peaks = QualityGate::keep_passing(&d.peaks, &segments)?;
+            if had_peaks && d.peaks.is_empty() {
+                d.polarity = Polarity::Unknown;
+                d.no_result = Some(NoResult::NoConsistentQrs);
+            }
+            let failing: Vec<[usize; 2]> = segments
+                .iter()
+                .filter(|s| !s.report.passes)
+                .map(|s| [s.start, s.end])
+                .collect();
+            (d, Some(failing))
+        }
+    };
+    let mut out = json!({
         "fs": ecg.fs().get(),
         "peaks": d.peaks.indices(),
         "polarity": d.polarity,
@@ -73,6 +100,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "no_result": d.no_result,
         "reason": d.no_result.map(|r| r.to_string()),
     });
+    if let Some(excluded) = excluded {
+        out["excluded"] = json!(excluded);
+    }
     println!("{}", serde_json::to_string(&out)?);
     Ok(())
 }

@@ -57,7 +57,7 @@ pub use hamilton::Hamilton;
 pub use neurokit::NeuroKit;
 pub use pan_tompkins::PanTompkins;
 pub use polarity::Polarity;
-pub use quality::{NoResult, QualityGate, QualityReport};
+pub use quality::{NoResult, QualityGate, QualityReport, SegmentQuality};
 pub use streaming::{RPeakStream, StreamEnd};
 
 use crate::{Ecg, Error, Hz, RPeaks, Result};

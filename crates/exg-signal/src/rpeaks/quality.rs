@@ -81,23 +81,111 @@ pub struct QualityReport {
     pub passes: bool,
 }
 
+/// The gate's measurement on one stretch `start..end` of a record
+/// ([`QualityGate::assess_segments`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentQuality {
+    /// First sample of the stretch.
+    pub start: usize,
+    /// One past its last sample.
+    pub end: usize,
+    /// The gate's measurement on the peaks inside it.
+    pub report: QualityReport,
+}
+
 impl QualityGate {
     /// Measures how consistently the QRS windows at `peaks` repeat in `ecg`.
     pub fn assess(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<QualityReport> {
-        let fs = ecg.fs();
-        let hw = fs.samples(self.half_window_s).max(1);
+        Ok(self.judge(ecg, peaks.indices()))
+    }
+
+    /// The gate applied to consecutive `segment_s`-long stretches of a long record separately
+    /// (a Holter recording is rarely noise throughout, or clean throughout). The last stretch
+    /// takes the remainder, merged into the one before when shorter than half a segment. A
+    /// stretch with fewer than `min_beats` peaks is not judged and passes, as a short record
+    /// does. QRS windows may reach into the neighbouring stretch.
+    ///
+    /// ```
+    /// use exg_signal::{Ecg, Hz, rpeaks::{PanTompkins, QualityGate, RPeakDetector}};
+    /// let fs = Hz::new(250.0)?;
+    /// // 60 s of 1 Hz QRS-like spikes, then 60 s of white noise (a small LCG).
+    /// let mut s = 7u64;
+    /// let x: Vec<f64> = (0..30_000).map(|i| if i < 15_000 {
+    ///     (-((i % 250) as f64 - 125.0).powi(2) / 8.0).exp()
+    /// } else {
+    ///     s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    ///     (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    /// }).collect();
+    /// let ecg = Ecg::new(x, fs)?;
+    /// let peaks = PanTompkins::default().detect(&ecg)?.peaks;
+    /// let segments = QualityGate::default().assess_segments(&ecg, &peaks, 30.0)?;
+    /// let passes: Vec<bool> = segments.iter().map(|s| s.report.passes).collect();
+    /// assert_eq!(passes, [true, true, false, false]);
+    /// let kept = QualityGate::keep_passing(&peaks, &segments)?;
+    /// assert!(kept.indices().iter().all(|&p| p < 15_000));
+    /// # Ok::<(), exg_signal::Error>(())
+    /// ```
+    pub fn assess_segments(
+        &self,
+        ecg: &Ecg,
+        peaks: &RPeaks,
+        segment_s: f64,
+    ) -> Result<Vec<SegmentQuality>> {
+        if !(segment_s.is_finite() && segment_s > 0.0) {
+            return Err(crate::Error::InvalidParameter {
+                name: "segment_s",
+                reason: format!("{segment_s} must be finite and > 0"),
+            });
+        }
+        let len = ecg.fs().samples(segment_s).max(1);
+        let mut bounds: Vec<usize> = (0..ecg.len()).step_by(len).collect();
+        // The remainder joins the last full stretch when shorter than half a segment.
+        if bounds.len() > 1 && ecg.len() - bounds[bounds.len() - 1] < len / 2 {
+            bounds.pop();
+        }
+        bounds.push(ecg.len());
+        let p = peaks.indices();
+        Ok(bounds
+            .windows(2)
+            .map(|w| {
+                let inside = &p[p.partition_point(|&i| i < w[0])..p.partition_point(|&i| i < w[1])];
+                SegmentQuality {
+                    start: w[0],
+                    end: w[1],
+                    report: self.judge(ecg, inside),
+                }
+            })
+            .collect())
+    }
+
+    /// The peaks of `peaks` that lie in stretches that pass.
+    pub fn keep_passing(peaks: &RPeaks, segments: &[SegmentQuality]) -> Result<RPeaks> {
+        let failing: Vec<std::ops::Range<usize>> = segments
+            .iter()
+            .filter(|s| !s.report.passes)
+            .map(|s| s.start..s.end)
+            .collect();
+        RPeaks::new(
+            crate::score::outside(peaks.indices(), &failing),
+            peaks.fs(),
+            peaks.signal_len(),
+        )
+    }
+
+    /// The rule (type docs) on the peaks `peaks` (increasing sample indices of `ecg`).
+    fn judge(&self, ecg: &Ecg, peaks: &[usize]) -> QualityReport {
+        let hw = ecg.fs().samples(self.half_window_s).max(1);
         let idx: Vec<usize> = peaks
-            .indices()
             .iter()
             .copied()
             .filter(|&p| p >= hw && p + hw < ecg.len())
             .collect();
         if idx.len() < self.min_beats.max(2) {
-            return Ok(QualityReport {
+            return QualityReport {
                 beats: idx.len(),
                 consistent_fraction: None,
                 passes: true,
-            });
+            };
         }
         let x = ecg.samples();
         let n = idx.len();
@@ -121,11 +209,11 @@ impl QualityGate {
             })
             .count();
         let frac = consistent as f64 / judged.len() as f64;
-        Ok(QualityReport {
+        QualityReport {
             beats: judged.len(),
             consistent_fraction: Some(frac),
             passes: frac >= self.min_consistent_fraction,
-        })
+        }
     }
 }
 
