@@ -19,7 +19,9 @@ pub(crate) const BLOCK: usize = 512;
 /// The light cleaning used for refinement and polarity: a causal 0.5 Hz high-pass (baseline
 /// wander), kept in a history, then a centred ~20 ms moving average (noise) evaluated on demand.
 /// The average is symmetric, so it adds no delay and a symmetric R wave keeps its extremum.
-/// Engines step the high-pass inside their own filter loop so the recursions overlap.
+/// Engines step the high-pass inside their own filter loop (the adaptive and gradient engines
+/// as a [`BiquadPair`](super::dsp::BiquadPair) with their own high-pass, which sees the same
+/// input) so the recursions overlap.
 pub(crate) struct Light {
     /// The 0.5 Hz high-pass (engines may step it in their own loops, then push to `y`).
     pub(super) hp: Biquad,
@@ -100,7 +102,8 @@ struct Extrema {
 /// A causal QRS engine: sees samples in order and proposes approximate R positions.
 pub(crate) trait Engine: Send {
     /// Processes samples `n0 .. n0 + xs.len()` (after the initial offset has been removed;
-    /// `xs.len() <= BLOCK`), stepping `light` once per sample, and appends approximate R
+    /// `xs.len() <= BLOCK`), pushing one light-filtered value per sample (with
+    /// [`Light::step`] or in its own loop), and appends approximate R
     /// positions (signal time) it has become sure of, in increasing order.
     fn process(&mut self, n0: usize, xs: &[f64], light: &mut Light, out: &mut Vec<usize>);
     /// End of signal after `n` samples: appends whatever remains decidable.
