@@ -14,6 +14,33 @@ fn exg(args: &[&str]) -> Output {
         .expect("runs exg")
 }
 
+/// `n` samples of uniform white noise in [-0.5, 0.5) from a 64-bit LCG (Knuth's MMIX constants).
+fn white_noise(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        })
+        .collect()
+}
+
+/// Writes `samples` as a one-column CSV (header `column`) in a fresh temp directory named after
+/// `tag`; returns (directory, file). The caller removes the directory.
+fn write_csv(tag: &str, column: &str, samples: &[f64]) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("exg-peaks-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = format!("{column}\n");
+    for v in samples {
+        text += &format!("{v:.17e}\n");
+    }
+    let file = dir.join(format!("{tag}.csv"));
+    std::fs::write(&file, text).unwrap();
+    (dir, file)
+}
+
 /// Runs exg, requires success, parses its stdout as JSON.
 fn exg_json(args: &[&str]) -> serde_json::Value {
     let out = exg(args);
@@ -47,14 +74,7 @@ fn peaks_on_a_csv_equal_the_library_result() {
         ..SyntheticConfig::new(Hz::new(250.0).unwrap(), 30.0)
     })
     .unwrap();
-    let dir = std::env::temp_dir().join(format!("exg-peaks-csv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("x.csv");
-    let mut text = String::from("II\n");
-    for v in syn.ecg.samples() {
-        text += &format!("{v:.17e}\n");
-    }
-    std::fs::write(&p, text).unwrap();
+    let (dir, p) = write_csv("csv", "II", syn.ecg.samples());
     let out = exg(&["peaks", p.to_str().unwrap(), "--fs", "250"]);
     assert!(
         out.status.success(),
@@ -141,18 +161,7 @@ fn exclude_vf_leaves_out_the_flutter_of_207() {
 #[test]
 fn peaks_on_white_noise_is_empty_with_a_reason() {
     // Oracle: generated white noise holds no QRS complex, so the gated detector must refuse it.
-    let mut s = 99u64;
-    let mut text = String::from("noise\n");
-    for _ in 0..250 * 60 {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        text += &format!("{}\n", (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
-    }
-    let dir = std::env::temp_dir().join(format!("exg-peaks-noise-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("noise.csv");
-    std::fs::write(&p, text).unwrap();
+    let (dir, p) = write_csv("noise", "noise", &white_noise(250 * 60, 99));
     let out = exg(&["peaks", p.to_str().unwrap(), "--fs", "250"]);
     assert!(
         out.status.success(),
@@ -176,21 +185,9 @@ fn gate_segments_drops_the_noisy_half() {
         ..SyntheticConfig::new(Hz::new(250.0).unwrap(), 60.0)
     })
     .unwrap();
-    let mut s = 11u64;
-    let mut text = String::from("II\n");
-    for v in syn.ecg.samples() {
-        text += &format!("{v:.17e}\n");
-    }
-    for _ in 0..250 * 60 {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        text += &format!("{}\n", (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5);
-    }
-    let dir = std::env::temp_dir().join(format!("exg-peaks-segments-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("half.csv");
-    std::fs::write(&p, text).unwrap();
+    let mut x = syn.ecg.samples().to_vec();
+    x.extend(white_noise(250 * 60, 11));
+    let (dir, p) = write_csv("segments", "II", &x);
     let path = p.to_str().unwrap();
     let v = exg_json(&["peaks", path, "--fs", "250", "--gate-segments", "30"]);
     let excluded: Vec<(u64, u64)> = v["excluded"]
