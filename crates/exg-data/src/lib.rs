@@ -13,6 +13,8 @@
 //! class schemes ([`dataset::Group4`], [`dataset::Paper5`], [`dataset::Paper6`]) that report
 //! excluded records instead of dropping them. Reproducible cross-validation folds: [`split`].
 //!
+//! Where tests find the real datasets (`$EXG_DATA_DIR`, `EXG_REQUIRE_DATA`): [`testdata`].
+//!
 //! Synthetic ECG with known beats and rhythm: [`synthetic`]. The R-peak detector conformance
 //! battery built on it (what every detector of `exg_signal::rpeaks` passes): [`conformance`].
 
@@ -23,6 +25,7 @@ pub mod format;
 mod record;
 pub mod split;
 pub mod synthetic;
+pub mod testdata;
 
 pub use error::{Error, Result};
 pub use record::{Annotation, Channel, Metadata, Record};
