@@ -1,0 +1,13 @@
+//! The crate's error type.
+
+/// Errors of exg-train.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument or configuration value that cannot be used.
+    #[error("invalid input: {0}")]
+    Input(String),
+}
+
+/// Result alias of exg-train.
+pub type Result<T> = std::result::Result<T, Error>;
