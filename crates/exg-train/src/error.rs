@@ -7,6 +7,12 @@ pub enum Error {
     /// An argument or configuration value that cannot be used.
     #[error("invalid input: {0}")]
     Input(String),
+    /// A loss or gradient became NaN or infinite.
+    #[error("non-finite value: {0}")]
+    NonFinite(String),
+    /// A tensor operation failed.
+    #[error(transparent)]
+    Candle(#[from] candle::Error),
 }
 
 /// Result alias of exg-train.

@@ -1,12 +1,14 @@
 //! # exg-train
 //!
 //! Training and evaluation of EXGnet-style classifiers: classification metrics
-//! ([`metrics`]) and learning-rate schedules ([`schedule`]).
+//! ([`metrics`]), learning-rate schedules ([`schedule`]) and a checkpointable AdamW
+//! ([`optim`]).
 //!
 //! See `docs/training.md` for the objective, schedule, model selection and every default.
 
 mod error;
 pub mod metrics;
+pub mod optim;
 pub mod schedule;
 
 pub use error::{Error, Result};
