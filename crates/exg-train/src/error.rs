@@ -10,6 +10,17 @@ pub enum Error {
     /// A loss or gradient became NaN or infinite.
     #[error("non-finite value: {0}")]
     NonFinite(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A checkpoint file is truncated, corrupt or not an exg checkpoint.
+    #[error("bad checkpoint {0}")]
+    Checkpoint(String),
     /// A tensor operation failed.
     #[error(transparent)]
     Candle(#[from] candle::Error),

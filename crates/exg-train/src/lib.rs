@@ -2,10 +2,11 @@
 //!
 //! Training and evaluation of EXGnet-style classifiers: classification metrics
 //! ([`metrics`]), learning-rate schedules ([`schedule`]) and a checkpointable AdamW
-//! ([`optim`]).
+//! ([`optim`]), and atomic, one-file checkpoints ([`checkpoint`]).
 //!
 //! See `docs/training.md` for the objective, schedule, model selection and every default.
 
+pub mod checkpoint;
 mod error;
 pub mod metrics;
 pub mod optim;
