@@ -1,6 +1,6 @@
 //! # exg-train
 //!
-//! Training and evaluation of EXGnet-style classifiers: classification metrics
+//! Training and evaluation of EXGnet-style classifiers: losses ([`loss`]), classification metrics
 //! ([`metrics`]), learning-rate schedules ([`schedule`]) and a checkpointable AdamW
 //! ([`optim`]), and atomic, one-file checkpoints ([`checkpoint`]).
 //!
@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 mod error;
+pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod schedule;
