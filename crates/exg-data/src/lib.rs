@@ -6,23 +6,21 @@
 //! File formats live in [`format`](mod@format): [`format::open`] sniffs the format of any supported file;
 //! WFDB records are read with [`format::wfdb::read_record`]`("dir/100")` (whole record, physical
 //! units), [`format::wfdb::SignalReader`] (chunked) and
-//! [`format::wfdb::read_annotations`]`("dir/100", "atr")` (with [`format::wfdb::is_beat`]).
+//! [`format::wfdb::read_annotations`]`("dir/100", "atr")` (beats: [`exg_signal::score::is_beat_symbol`]).
 //!
 //! Datasets live in [`dataset`]: Chapman-Shaoxing (`Diagnostics.xlsx` + waveform CSVs), CinC 2021
 //! (SNOMED CT codes), CinC 2017 (`REFERENCE.csv`) and MIT-BIH (beats, rhythm stretches), with
 //! class schemes ([`dataset::Group4`], [`dataset::Paper5`], [`dataset::Paper6`]) that report
 //! excluded records instead of dropping them. Reproducible cross-validation folds: [`split`].
 //!
-//! Synthetic ECG with known beats and rhythm: [`synthetic`]. The R-peak detector conformance
-//! battery built on it (what every detector of `exg_signal::rpeaks` passes): [`conformance`].
+//! The synthetic ECG generator lives in `exg_signal::synthetic` (next to the signal types it
+//! produces); [`Record::from_synthetic`] turns its output into a [`Record`].
 
-pub mod conformance;
 pub mod dataset;
 mod error;
 pub mod format;
 mod record;
 pub mod split;
-pub mod synthetic;
 
 pub use error::{Error, Result};
 pub use record::{Annotation, Channel, Metadata, Record};

@@ -1,4 +1,4 @@
-//! Every built-in detector passes the full conformance battery of `exg_data::conformance`
+//! Every built-in detector passes the full conformance battery of `exg_signal::rpeaks::conformance`
 //! (accuracy at 100–1000 Hz on every synthetic rhythm, upright and inverted; noisy records;
 //! refinement onto the true extremum; flat / short / unsupported-rate / awkward input; and, for
 //! streaming detectors, stream == batch for many chunkings, the constant delay and NaN chunks).
@@ -6,7 +6,7 @@
 //! Oracle: the synthetic generator's beat positions (placed by construction; the generator's
 //! own tests check them by a brute-force neighbourhood scan) and, for streaming, the batch API.
 
-use exg_data::conformance::{Battery, check_detector, check_streaming};
+use exg_signal::rpeaks::conformance::{Battery, check_detector, check_streaming};
 use exg_signal::rpeaks::{
     DETECTOR_NAMES, Hamilton, PanTompkins, RPeakDetector, StreamingDetector, by_name,
     default_detector,

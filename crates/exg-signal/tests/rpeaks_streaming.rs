@@ -3,7 +3,7 @@
 //! constant-delay contract, NaN chunks, chosen chunk sizes) are in the conformance battery
 //! (`rpeaks_conformance.rs`).
 
-use exg_data::conformance::noisy_record;
+use exg_signal::rpeaks::conformance::noisy_record;
 use exg_signal::rpeaks::{DETECTOR_NAMES, RPeakDetector, StreamingDetector, by_name};
 use exg_signal::{Ecg, Error, Hz};
 use proptest::prelude::*;

@@ -22,9 +22,9 @@
 //! NaN cannot enter an [`Ecg`] and is rejected by [`RPeakStream::push`] with [`Error::NonFinite`].
 //! See `docs/signal-rpeaks.md` for the full description.
 //!
-//! A new detector is checked the way the built-in ones are by the conformance battery of the
-//! `exg-data` crate (`exg_data::conformance::check_streaming`; it needs the synthetic ECG that
-//! crate generates, so it cannot live here).
+//! A new detector is checked the way the built-in ones are by the conformance battery
+//! ([`conformance::check_detector`], [`conformance::check_streaming`]), whose ground truth is the
+//! synthetic ECG of [`crate::synthetic`].
 //!
 //! ```
 //! use exg_signal::{Ecg, Hz, rpeaks::{default_detector, Polarity, RPeakDetector}};
@@ -38,6 +38,7 @@
 //! ```
 
 mod adaptive;
+pub mod conformance;
 mod consensus;
 mod dsp;
 mod gradient;
