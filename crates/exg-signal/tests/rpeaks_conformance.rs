@@ -49,12 +49,9 @@ fn the_battery_catches_a_broken_detector() {
             let step = ecg.fs().samples(1.0);
             assert!(ecg.len() > step, "too short for a metronome");
             let peaks = (step / 2..ecg.len()).step_by(step).collect();
-            Ok(exg_signal::rpeaks::Detection {
-                peaks: exg_signal::RPeaks::new(peaks, ecg.fs(), ecg.len())?,
-                polarity: exg_signal::rpeaks::Polarity::Positive,
-                delay_s: 0.0,
-                no_result: None,
-            })
+            Ok(exg_signal::rpeaks::Detection::batch(
+                exg_signal::RPeaks::new(peaks, ecg.fs(), ecg.len())?,
+            ))
         }
     }
     let report = check_detector(&Metronome, &Battery::quick());

@@ -72,7 +72,7 @@ impl AdaptiveParams {
         ] {
             check_positive(name, v)?;
         }
-        Ok(RPeakStream::new(
+        Ok(RPeakStream::with_engine(
             Box::new(AdaptiveEngine::new(self, fs.get())),
             fs,
             refine_window_s,
