@@ -1,11 +1,33 @@
-//! The `exg` binary. Each subcommand lives in its own module under `cmd/`.
+//! # exg-cli
+//!
+//! The `exg` command-line tool (`info`, `peaks`, `score-peaks`, `hrv`, `bench`) as a library, so
+//! that a program can run the same commands with its own R-peak detectors: [`run`] takes the
+//! command line and the [`Registry`] that `--detector NAME` is looked up in. The `exg` binary is
+//! `run(std::env::args_os(), &Registry::builtin())`.
+//!
+//! ```no_run
+//! use std::process::ExitCode;
+//! use exg_signal::rpeaks::{Hamilton, Registry};
+//!
+//! fn main() -> ExitCode {
+//!     let mut registry = Registry::builtin();
+//!     registry.register("hamilton-strict", || {
+//!         Box::new(Hamilton { threshold_coeff: 0.4, ..Hamilton::default() })
+//!     });
+//!     // `my-exg peaks rec.hea --detector hamilton-strict`, `my-exg score-peaks DIR --detector all`
+//!     exg_cli::run(std::env::args_os(), &registry)
+//! }
+//! ```
 //!
 //! Exit codes: 0 success, 1 the input could not be processed (corrupt, unsupported, no result),
 //! 2 bad command line (clap's convention). Errors are one line on stderr; nothing panics.
+//! Each subcommand lives in its own module under `cmd/`.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use exg_signal::rpeaks::Registry;
 
 mod cmd;
 
@@ -31,12 +53,26 @@ enum Command {
     Bench(cmd::bench::BenchCommand),
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Runs the command line `args` (program name first, as [`std::env::args_os`] gives it) with
+/// the detectors of `registry`, printing to stdout and stderr like the `exg` binary, and returns
+/// its exit code.
+pub fn run<I, T>(args: I, registry: &Registry) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` come here too, with exit code 0.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Info(a) => cmd::info::run(a),
-        Command::Peaks(a) => cmd::peaks::run(a),
-        Command::ScorePeaks(a) => cmd::score_peaks::run(a),
+        Command::Peaks(a) => cmd::peaks::run(a, registry),
+        Command::ScorePeaks(a) => cmd::score_peaks::run(a, registry),
         Command::Hrv(a) => cmd::hrv::run(a),
         Command::Bench(c) => cmd::bench::run(c),
     };
