@@ -73,7 +73,7 @@ where
         Command::Info(a) => cmd::info::run(a),
         Command::Peaks(a) => cmd::peaks::run(a, registry),
         Command::ScorePeaks(a) => cmd::score_peaks::run(a, registry),
-        Command::Hrv(a) => cmd::hrv::run(a),
+        Command::Hrv(a) => cmd::hrv::run(a, registry),
         Command::Bench(c) => cmd::bench::run(c),
     };
     match result {

@@ -20,7 +20,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use exg_data::format::{self, OpenOptions};
 use exg_signal::Hz;
 use exg_signal::rpeaks::{Gated, NoResult, Polarity, QualityGate, RPeakDetector, Registry};
@@ -50,13 +50,7 @@ pub struct Args {
 /// Runs the subcommand with the detectors of `registry`.
 pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     // Every detector runs behind the signal-quality gate: pure noise prints no peaks and a reason.
-    let detector = Gated::new(registry.get(&args.detector).ok_or_else(|| {
-        anyhow!(
-            "unknown detector `{}` (known: {})",
-            args.detector,
-            registry.names().collect::<Vec<_>>().join(", ")
-        )
-    })?);
+    let detector = Gated::new(super::detector(registry, &args.detector)?);
     let fs = args
         .fs
         .map(Hz::new)

@@ -86,13 +86,7 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let detectors: Vec<Box<dyn RPeakDetector>> = if args.detector == "all" {
         registry.names().filter_map(|n| registry.get(n)).collect()
     } else {
-        vec![registry.get(&args.detector).ok_or_else(|| {
-            anyhow!(
-                "unknown detector `{}` (known: all, {})",
-                args.detector,
-                registry.names().collect::<Vec<_>>().join(", ")
-            )
-        })?]
+        vec![super::detector(registry, &args.detector)?]
     };
     let external: Vec<(String, BTreeMap<String, Vec<usize>>)> = args
         .peaks_json
