@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use exg_data::dataset::mitdb::vf_episodes;
 use exg_data::format::wfdb::{list_records, read_annotations, read_record};
-use exg_signal::rpeaks::{DETECTOR_NAMES, StreamingDetector, by_name};
+use exg_signal::rpeaks::{RPeakDetector, Registry};
 use exg_signal::score::{Score, add_noise, is_beat_symbol, match_peaks, outside};
 use exg_signal::{Ecg, RPeaks};
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 pub struct Args {
     /// Directory of WFDB records with `.atr` annotations (e.g. ../shared/data/mitdb).
     pub dir: PathBuf,
-    /// Detector name, or `all` for every built-in detector.
+    /// Detector name, or `all` for every detector in the registry (the built-in ones in `exg`).
     #[arg(long, default_value = "pantompkins")]
     pub detector: String,
     /// Channel index (0-based).
@@ -78,21 +78,15 @@ struct Item {
     excluded: Vec<Range<usize>>,
 }
 
-/// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Runs the subcommand with the detectors of `registry`.
+pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     if !(args.tolerance_ms.is_finite() && args.tolerance_ms >= 0.0) {
         bail!("--tolerance-ms must be >= 0");
     }
-    let detectors: Vec<Box<dyn StreamingDetector>> = if args.detector == "all" {
-        DETECTOR_NAMES.iter().filter_map(|n| by_name(n)).collect()
+    let detectors: Vec<Box<dyn RPeakDetector>> = if args.detector == "all" {
+        registry.names().filter_map(|n| registry.get(n)).collect()
     } else {
-        vec![by_name(&args.detector).ok_or_else(|| {
-            anyhow!(
-                "unknown detector `{}` (known: all, {})",
-                args.detector,
-                DETECTOR_NAMES.join(", ")
-            )
-        })?]
+        vec![super::detector(registry, &args.detector)?]
     };
     let external: Vec<(String, BTreeMap<String, Vec<usize>>)> = args
         .peaks_json

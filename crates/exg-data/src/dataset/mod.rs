@@ -8,7 +8,7 @@
 //! | [`cinc2017`] | CinC 2017 AF challenge (single lead, 300 Hz) | `REFERENCE.csv`: N, A, O, ~ |
 //! | [`mitdb`] | MIT-BIH Arrhythmia (48 x 30 min, 360 Hz) | `.atr` beats and rhythm changes |
 //!
-//! Chapman and CinC 2021 labels become [`Rhythm`]s; a [`ClassScheme`] ([`Group4`],
+//! Chapman and CinC 2021 labels become [`RhythmLabel`]s; a [`ClassScheme`] ([`Group4`],
 //! [`Paper5`], [`Paper6`], or your own) turns rhythms into classes, and [`assign`] says why a
 //! record has none ([`Exclusion`]). Mapping tables: [`labels`] and `docs/datasets.md`.
 //! Folds for cross-validation are in [`crate::split`].
@@ -22,7 +22,7 @@ pub mod mitdb;
 use std::path::Path;
 
 pub use labels::{
-    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, Rhythm, Scheme, Tally, assign,
+    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, RhythmLabel, Scheme, Tally, assign,
 };
 
 use crate::{Error, Result};

@@ -1,8 +1,8 @@
 //! A conformance battery for R-peak detectors: the checks every built-in detector of
-//! [`exg_signal::rpeaks`] passes, runnable on a new detector in one call.
+//! [`crate::rpeaks`] passes, runnable on a new detector in one call.
 //!
-//! The battery lives here, not in `exg-signal`, because its ground truth is the synthetic ECG of
-//! [`crate::synthetic`] (beats placed by construction, so the right answer is known exactly).
+//! Its ground truth is the synthetic ECG of [`crate::synthetic`] (beats placed by construction,
+//! so the right answer is known exactly).
 //!
 //! | check | input | passes when |
 //! |---|---|---|
@@ -20,8 +20,8 @@
 //! A panic inside a check is caught and reported as that check's failure.
 //!
 //! ```
-//! use exg_data::conformance::{Battery, check_streaming};
 //! use exg_signal::rpeaks::PanTompkins;
+//! use exg_signal::rpeaks::conformance::{Battery, check_streaming};
 //!
 //! // `Battery::default()` is the full battery (what the built-in detectors pass);
 //! // `quick()` is a smaller one for a doctest.
@@ -32,12 +32,11 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use exg_signal::rpeaks::{Polarity, RPeakDetector, StreamingDetector};
-use exg_signal::score::score_peaks;
-use exg_signal::{Ecg, Error, Hz, RPeaks};
-
-use crate::split::SplitMix64;
-use crate::synthetic::{Rhythm, SyntheticConfig, SyntheticEcg, generate};
+use super::{Detection, Polarity, RPeakDetector, StreamingDetector};
+use crate::rng::SplitMix64;
+use crate::score::score_peaks;
+use crate::synthetic::{SyntheticConfig, SyntheticEcg, SyntheticRhythm, generate};
+use crate::{Ecg, Error, Hz, RPeaks};
 
 /// What the battery runs and its pass marks. [`Default`] is the full battery.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +44,7 @@ pub struct Battery {
     /// Sampling rates of the `accuracy` check (Hz).
     pub rates_hz: Vec<f64>,
     /// Rhythms of the `accuracy` and `noisy` checks.
-    pub rhythms: Vec<Rhythm>,
+    pub rhythms: Vec<SyntheticRhythm>,
     /// Length of each synthetic record (s).
     pub duration_s: f64,
     /// Matching tolerance (s). Default 75 ms, half the MIT-BIH scoring window.
@@ -67,7 +66,7 @@ impl Default for Battery {
     fn default() -> Self {
         Self {
             rates_hz: vec![100.0, 128.0, 200.0, 250.0, 360.0, 500.0, 1000.0],
-            rhythms: Rhythm::ALL.to_vec(),
+            rhythms: SyntheticRhythm::ALL.to_vec(),
             duration_s: 60.0,
             tolerance_s: 0.075,
             min_clean: 0.99,
@@ -84,7 +83,7 @@ impl Battery {
     pub fn quick() -> Self {
         Self {
             rates_hz: vec![250.0, 360.0],
-            rhythms: vec![Rhythm::Sinus, Rhythm::AtrialFibrillation],
+            rhythms: vec![SyntheticRhythm::Sinus, SyntheticRhythm::AtrialFibrillation],
             duration_s: 30.0,
             ..Self::default()
         }
@@ -193,10 +192,7 @@ fn rate(fs: f64) -> Result<Hz, String> {
     Hz::new(fs).map_err(|e| e.to_string())
 }
 
-fn detect(
-    detector: &dyn RPeakDetector,
-    ecg: &Ecg,
-) -> Result<exg_signal::rpeaks::Detection, String> {
+fn detect(detector: &dyn RPeakDetector, ecg: &Ecg) -> Result<Detection, String> {
     detector
         .detect(ecg)
         .map_err(|e| format!("detect failed: {e}"))
@@ -438,7 +434,7 @@ fn stream_in_chunks(
 /// EMG-like noise 0.05 mV.
 pub fn noisy_record(fs: Hz, seed: u64, duration_s: f64) -> crate::Result<Ecg> {
     Ok(generate(&SyntheticConfig {
-        rhythm: Rhythm::ALL[(seed % 4) as usize],
+        rhythm: SyntheticRhythm::ALL[(seed % 4) as usize],
         seed,
         inverted: seed.is_multiple_of(3),
         ectopic_fraction: 0.1,
