@@ -160,7 +160,7 @@ fn main() -> Result<()> {
     let vars = SeededVarMap::new(7);
     let vb = vars.var_builder(DType::F32, &dev);
     let net = ExgNet::new(&cfg, vb.clone())?;
-    let aux = FeatureHead::new(&cfg, vb)?;
+    let aux = FeatureHead::new(&cfg.feature_head()?, vb)?;
     let mut params = net.trainable_vars();
     params.extend(aux.trainable_vars());
     let mut opt = AdamW::new(

@@ -50,7 +50,7 @@ fn synthetic_record_flows_through_every_crate() -> anyhow::Result<()> {
     cfg.input_len = 5000;
     let vars = SeededVarMap::new(3);
     let net = ExgNet::new(&cfg, vars.var_builder(DType::F32, &dev))?;
-    let aux = FeatureHead::new(&cfg, vars.var_builder(DType::F32, &dev))?;
+    let aux = FeatureHead::new(&cfg.feature_head()?, vars.var_builder(DType::F32, &dev))?;
     let xs = Tensor::zeros((2, 1, cfg.input_len), DType::F32, &dev)?;
     let rows: Vec<f32> = vectors
         .iter()
