@@ -23,7 +23,7 @@ use candle::{D, DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use exg::data::split::StratifiedKFold;
 use exg::data::synthetic::{Rhythm, SyntheticConfig, generate};
-use exg::features::{FeatureExtractor, HrvTime, Standardizer};
+use exg::features::{Extract, FeatureExtractor, HrvTime, Standardizer};
 use exg::model::init::SeededVarMap;
 use exg::model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use exg::signal::filter::ZScore;

@@ -4,7 +4,7 @@
 
 use candle::{DType, Device, Tensor};
 use exg::data::synthetic::{Rhythm, SyntheticConfig, generate};
-use exg::features::{FeatureExtractor, HrvTime, Standardizer};
+use exg::features::{Extract, HrvTime, Standardizer};
 use exg::model::init::SeededVarMap;
 use exg::model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use exg::signal::rpeaks::{RPeakDetector, by_name, default_detector};
