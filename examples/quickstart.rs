@@ -22,7 +22,7 @@ use anyhow::{Context, Result, ensure};
 use candle::{D, DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use exg::data::split::StratifiedKFold;
-use exg::features::{FeatureExtractor, HrvTime, Standardizer};
+use exg::features::{Extract, FeatureExtractor, HrvTime, Standardizer};
 use exg::model::init::SeededVarMap;
 use exg::model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use exg::signal::filter::ZScore;
@@ -160,7 +160,7 @@ fn main() -> Result<()> {
     let vars = SeededVarMap::new(7);
     let vb = vars.var_builder(DType::F32, &dev);
     let net = ExgNet::new(&cfg, vb.clone())?;
-    let aux = FeatureHead::new(&cfg, vb)?;
+    let aux = FeatureHead::new(&cfg.feature_head()?, vb)?;
     let mut params = net.trainable_vars();
     params.extend(aux.trainable_vars());
     let mut opt = AdamW::new(

@@ -3,7 +3,7 @@
 //! (exg-model). Oracle: the generator's own beat positions (it places every R wave itself).
 
 use candle::{DType, Device, Tensor};
-use exg::features::{FeatureExtractor, HrvTime, Standardizer};
+use exg::features::{Extract, HrvTime, Standardizer};
 use exg::model::init::SeededVarMap;
 use exg::model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use exg::signal::rpeaks::{RPeakDetector, by_name, default_detector};
@@ -53,7 +53,7 @@ fn synthetic_record_flows_through_every_crate() -> anyhow::Result<()> {
     cfg.input_len = 5000;
     let vars = SeededVarMap::new(3);
     let net = ExgNet::new(&cfg, vars.var_builder(DType::F32, &dev))?;
-    let aux = FeatureHead::new(&cfg, vars.var_builder(DType::F32, &dev))?;
+    let aux = FeatureHead::new(&cfg.feature_head()?, vars.var_builder(DType::F32, &dev))?;
     let xs = Tensor::zeros((2, 1, cfg.input_len), DType::F32, &dev)?;
     let rows: Vec<f32> = vectors
         .iter()

@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use exg_features::{
-    AtrialActivity, Complexity, Concat, FeatureExtractor, HrvFrequency, HrvTime, Morphology,
-    Poincare, Rhythm,
+    AtrialActivity, Complexity, Concat, Extract, FeatureExtractor, HrvFrequency, HrvTime,
+    Morphology, Poincare, Rhythm,
 };
 use exg_signal::rpeaks::Registry;
 use exg_signal::{Hz, RPeaks};
