@@ -359,6 +359,11 @@ impl FeatureHead {
         })
     }
 
+    /// Number of features `F` the branch takes.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
     /// Joint logits.
     ///
     /// # Shapes

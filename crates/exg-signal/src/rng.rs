@@ -12,7 +12,9 @@
 /// // First output for seed 0, from the reference C implementation.
 /// assert_eq!(SplitMix64::new(0).next_u64(), 0xE220_A839_7B1D_CDAF);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its state serialises (serde), so a training run can checkpoint where its stream stands.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SplitMix64 {
     state: u64,
 }

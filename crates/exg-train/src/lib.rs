@@ -7,10 +7,12 @@
 //! See `docs/training.md` for the objective, schedule, model selection and every default.
 
 pub mod checkpoint;
+pub mod cv;
 mod error;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod schedule;
+pub mod trainer;
 
 pub use error::{Error, Result};

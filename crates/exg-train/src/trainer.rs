@@ -316,12 +316,18 @@ fn make_batch(
 ) -> Result<Batch> {
     let b = examples.len();
     let t = examples[0].signal.len();
-    let signal: Vec<f32> = examples.iter().flat_map(|e| e.signal.iter().copied()).collect();
+    let signal: Vec<f32> = examples
+        .iter()
+        .flat_map(|e| e.signal.iter().copied())
+        .collect();
     let labels: Vec<usize> = examples.iter().map(|e| e.label).collect();
     let y: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
     let features = if with_features {
         let f = examples[0].features.len();
-        let rows: Vec<f32> = examples.iter().flat_map(|e| e.features.iter().copied()).collect();
+        let rows: Vec<f32> = examples
+            .iter()
+            .flat_map(|e| e.features.iter().copied())
+            .collect();
         Some(Tensor::from_vec(rows, (b, f), dev)?)
     } else {
         None
@@ -348,7 +354,12 @@ fn make_batch(
     })
 }
 
-fn check_examples(set: &[Example], what: &str, n_classes: usize, n_features: Option<usize>) -> Result<()> {
+fn check_examples(
+    set: &[Example],
+    what: &str,
+    n_classes: usize,
+    n_features: Option<usize>,
+) -> Result<()> {
     let Some(first) = set.first() else {
         return Ok(());
     };
@@ -367,7 +378,10 @@ fn check_examples(set: &[Example], what: &str, n_classes: usize, n_features: Opt
         if let Some(f) = n_features
             && e.features.len() != f
         {
-            return bad(format!("{} features, the feature head takes {f}", e.features.len()));
+            return bad(format!(
+                "{} features, the feature head takes {f}",
+                e.features.len()
+            ));
         }
         if e.target.as_ref().is_some_and(|g| g.len() != t) {
             return bad("attention target length differs from the signal".into());
@@ -400,11 +414,18 @@ pub fn predict_proba(
 pub fn argmax(p: &[f32]) -> usize {
     p.iter()
         .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+            if v > best.1 { (i, v) } else { best }
+        })
         .0
 }
 
-fn evaluate(model: &dyn Classifier, set: &[Example], batch: usize, dev: &Device) -> Result<Confusion> {
+fn evaluate(
+    model: &dyn Classifier,
+    set: &[Example],
+    batch: usize,
+    dev: &Device,
+) -> Result<Confusion> {
     let signals: Vec<&[f32]> = set.iter().map(|e| e.signal.as_slice()).collect();
     let probs = predict_proba(model, &signals, batch, dev)?;
     let mut c = Confusion::new(model.num_classes())?;
@@ -469,7 +490,9 @@ pub fn fit(
     let use_xai = cfg.lambda_xai > 0.0;
     let head_weight = if use_xai {
         Some(models.classifier.head_weight().ok_or_else(|| {
-            Error::Input("lambda_xai > 0 needs a GAP -> linear head (Classifier::head_weight)".into())
+            Error::Input(
+                "lambda_xai > 0 needs a GAP -> linear head (Classifier::head_weight)".into(),
+            )
         })?)
     } else {
         None
@@ -485,7 +508,12 @@ pub fn fit(
     for e in train {
         counts[e.label] += 1;
     }
-    let weights: Vec<f32> = cfg.class_weights.weights(&counts).iter().map(|&w| w as f32).collect();
+    let weights: Vec<f32> = cfg
+        .class_weights
+        .weights(&counts)
+        .iter()
+        .map(|&w| w as f32)
+        .collect();
     let weights = Tensor::new(weights, &dev)?;
     let steps_per_epoch = train.len().div_ceil(cfg.batch_size);
     let total = cfg.epochs * steps_per_epoch;
@@ -530,7 +558,10 @@ pub fn fit(
         state = saved;
     }
     let mut best: Option<Vec<(String, Tensor)>> = None;
-    if let Some(path) = best_path.as_deref().filter(|p| p.exists() && state.epoch > 0) {
+    if let Some(path) = best_path
+        .as_deref()
+        .filter(|p| p.exists() && state.epoch > 0)
+    {
         let (tensors, _): (_, serde_json::Value) = checkpoint::load(path, &dev)?;
         best = Some(
             models
@@ -599,7 +630,11 @@ pub fn fit(
             opt.step(&grads, cfg.clip_norm)?;
             state.step += 1;
             let pred = fwd.logits.argmax(1)?.to_vec1::<u32>()?;
-            correct += pred.iter().zip(&b.labels).filter(|(p, l)| **p as usize == **l).count();
+            correct += pred
+                .iter()
+                .zip(&b.labels)
+                .filter(|(p, l)| **p as usize == **l)
+                .count();
             sum_loss += loss;
             sum_ce += f64::from(ce.to_scalar::<f32>()?);
             sum_cef += ce_f;
@@ -621,7 +656,11 @@ pub fn fit(
             loss: sum_loss / steps,
             ce: sum_ce / steps,
             ce_features: sum_cef / steps,
-            xai: if xai_batches > 0 { sum_xai / xai_batches as f64 } else { 0.0 },
+            xai: if xai_batches > 0 {
+                sum_xai / xai_batches as f64
+            } else {
+                0.0
+            },
             xai_skipped,
             train_accuracy: correct as f64 / train.len() as f64,
             val_score,
@@ -652,7 +691,9 @@ pub fn fit(
         if let Some(path) = &last_path {
             checkpoint::save(path, &models.named_tensors(), &state)?;
         }
-        progress(Progress::EpochEnd(state.history.last().expect("just pushed")));
+        progress(Progress::EpochEnd(
+            state.history.last().expect("just pushed"),
+        ));
         stopped_early = cfg.patience.is_some_and(|p| state.stale_epochs >= p);
     }
     if let Some(snap) = best {
