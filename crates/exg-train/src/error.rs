@@ -21,6 +21,12 @@ pub enum Error {
     /// A checkpoint file is truncated, corrupt or not an exg checkpoint.
     #[error("bad checkpoint {0}")]
     Checkpoint(String),
+    /// The model failed (configuration, input, file).
+    #[error(transparent)]
+    Model(#[from] exg_model::Error),
+    /// An explanation or the XAI loss failed.
+    #[error(transparent)]
+    Xai(#[from] exg_xai::Error),
     /// A tensor operation failed.
     #[error(transparent)]
     Candle(#[from] candle::Error),

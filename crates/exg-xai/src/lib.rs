@@ -35,10 +35,10 @@
 //!
 //! let fwd = net.forward_all_t(&xs, true)?;
 //! let cam = GradCam::new(PostProcess::TRAINING).differentiable(
-//!     &fwd, net.head_weight(), &labels, Resolution::Length(cfg.input_len))?;
+//!     &fwd, net.head_weight().expect("GAP -> linear head"), &labels, Resolution::Length(cfg.input_len))?;
 //! let xai = exg_xai::ncc_loss(&cam, &targets, Some(&[true, true]), exg_xai::ncc::DEFAULT_EPS)?;
 //! let grads = xai.loss.backward()?; // add it to the cross-entropy before backward in practice
-//! assert!(grads.get(net.head_weight()).is_some());
+//! assert!(grads.get(net.head_weight().expect("GAP -> linear head")).is_some());
 //! # Ok(()) }
 //! ```
 //!

@@ -27,9 +27,14 @@ fn differentiable_map_equals_backpropagated_grad_cam() {
         class_sets.push(vec![2, 0, 1]);
         for classes in class_sets {
             let exact = RAW
-                .differentiable(&fwd, net.head_weight(), &classes, Resolution::Native)
+                .differentiable(
+                    &fwd,
+                    net.head_weight().expect("GAP -> linear head"),
+                    &classes,
+                    Resolution::Native,
+                )
                 .unwrap();
-            let backprop = RAW.raw(&net, &xs, &fwd, &classes).unwrap();
+            let backprop = RAW.backpropagated(&net, &fwd, &classes).unwrap();
             assert_eq!(exact.dims(), &[3, 20]);
             let scale = backprop.abs().unwrap().max_all().unwrap();
             let scale = scale
@@ -201,7 +206,12 @@ fn xai_loss_gradient_reaches_the_trunk() {
     let loss = || {
         let fwd = net.forward_all_t(&xs, false).unwrap();
         let m = GradCam::new(PostProcess::TRAINING)
-            .differentiable(&fwd, net.head_weight(), &[0, 1], Resolution::Length(40))
+            .differentiable(
+                &fwd,
+                net.head_weight().expect("GAP -> linear head"),
+                &[0, 1],
+                Resolution::Length(40),
+            )
             .unwrap();
         ncc_loss(&m, &target, None, 1e-8).unwrap().loss
     };
@@ -256,7 +266,7 @@ fn bad_input_is_a_typed_error() {
     let (net, _vars) = tiny_net(1, DType::F32);
     let xs = noise(2, &[2, 1, 40], DType::F32);
     let fwd = net.forward_all_t(&xs, false).unwrap();
-    let w = net.head_weight();
+    let w = net.head_weight().expect("GAP -> linear head");
     let input_err =
         |r: exg_xai::Result<Tensor>| assert!(matches!(r, Err(Error::Input(_))), "{r:?}");
     // class out of range, wrong count

@@ -37,7 +37,7 @@ impl GradCam {
     /// requested resolution: gradients reach the activations (hence the trunk) and the head
     /// weight.
     ///
-    /// `head_weight` is the head's `W (K, C)` (for EXGnet, `ExgNet::head_weight()`); the
+    /// `head_weight` is the head's `W (K, C)` (for EXGnet, `Classifier::head_weight()`); the
     /// result is only Grad-CAM if the head really is global average pooling followed by this
     /// linear layer.
     ///
@@ -60,7 +60,7 @@ impl GradCam {
     /// let fwd = net.forward_all_t(&xs, true)?;
     /// let labels = [0, 2];
     /// let cam = GradCam::new(PostProcess::TRAINING).differentiable(
-    ///     &fwd, net.head_weight(), &labels, Resolution::Length(cfg.input_len))?;
+    ///     &fwd, net.head_weight().expect("GAP -> linear head"), &labels, Resolution::Length(cfg.input_len))?;
     /// assert_eq!(cam.dims(), &[2, cfg.input_len]); // ready for exg_xai::ncc_loss
     /// # Ok(()) }
     /// ```
@@ -100,13 +100,6 @@ fn gap_linear_cam(a: &Tensor, w: &Tensor, classes: &[usize]) -> Result<Tensor> {
     Ok(wc.unsqueeze(1)?.matmul(&a.contiguous()?)?.squeeze(1)?)
 }
 
-/// The seam for the exact path through the [`Saliency`] trait: `W (K, C)` of a model whose
-/// head is GAP → linear, if the model says so. `exg_model::Classifier` does not expose its head
-/// yet, so every model takes the backpropagated path (equal to float tolerance, see the tests).
-fn gap_linear_weight(_model: &dyn Classifier) -> Option<Tensor> {
-    None
-}
-
 /// Detached activations `A` and `G = ∂(Σ_b y[b, c_b]) / ∂A`, both `(B, C, T')`, from the head
 /// rerun in inference mode on a leaf copy of the activations.
 fn activation_gradients(
@@ -142,9 +135,25 @@ impl Saliency for GradCam {
         fwd: &Forward,
         classes: &[usize],
     ) -> Result<Tensor> {
-        if let Some(w) = gap_linear_weight(model) {
-            return gap_linear_cam(&fwd.activations, &w, classes);
+        // The exact path when the model says its head is GAP -> linear.
+        if let Some(w) = model.head_weight() {
+            return gap_linear_cam(&fwd.activations, w, classes);
         }
+        self.backpropagated(model, fwd, classes)
+    }
+}
+
+impl GradCam {
+    /// The raw (unprocessed, `(B, T')`) Grad-CAM of any [`Classifier`] by its definition:
+    /// channel weights are the time-mean of `∂y_c/∂A`, backpropagated from the class scores to
+    /// a detached leaf copy of the activations (no gradient flows to the model). What
+    /// [`Saliency::raw`] uses for heads other than GAP → linear.
+    pub fn backpropagated(
+        &self,
+        model: &dyn Classifier,
+        fwd: &Forward,
+        classes: &[usize],
+    ) -> Result<Tensor> {
         let (a, g) = activation_gradients(model, fwd, classes)?;
         weighted_sum(&g.mean(D::Minus1)?, &a)
     }
