@@ -4,10 +4,10 @@
 //! cargo run --release -p exg-xai --example target_figures [OUT_DIR]
 //! ```
 //!
-//! Synthetic records (sinus rhythm, bradycardia, tachycardia, atrial fibrillation; seed 1, lead
-//! II, 10 s at 500 Hz) and, when the data folder is present, two LUDB records (lead ii): the
-//! sinus-rhythm record 2 and the atrial-fibrillation record 44. R-peaks come from
-//! `exg_signal::rpeaks::default_detector()`, as in training.
+//! Synthetic records (sinus rhythm, bradycardia, tachycardia, atrial fibrillation, sinus rhythm
+//! with PVCs; seed 1, lead II, 10 s at 500 Hz) and, when the data folder is present, two LUDB
+//! records (lead ii): the sinus-rhythm record 2 and the atrial-fibrillation record 44. R-peaks
+//! come from `exg_signal::rpeaks::default_detector()`, as in training; no class hint.
 
 use std::path::PathBuf;
 
@@ -23,22 +23,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/figures"));
     std::fs::create_dir_all(&out)?;
     let fs = Hz::new(500.0)?;
+    // (file, title, rhythm, heart rate, PVC fraction)
     let synthetic = [
-        ("sr", "sinus rhythm", Rhythm::Sinus, 70.0),
-        ("sb", "sinus bradycardia", Rhythm::Sinus, 45.0),
-        ("st", "sinus tachycardia", Rhythm::Sinus, 125.0),
+        ("sr", "sinus rhythm", Rhythm::Sinus, 70.0, 0.0),
+        ("sb", "sinus bradycardia", Rhythm::Sinus, 45.0, 0.0),
+        ("st", "sinus tachycardia", Rhythm::Sinus, 125.0, 0.0),
         (
             "afib",
             "atrial fibrillation",
             Rhythm::AtrialFibrillation,
             95.0,
+            0.0,
         ),
+        ("pvc", "sinus rhythm with PVCs", Rhythm::Sinus, 70.0, 0.12),
     ];
     let mut records: Vec<(String, String, Ecg)> = Vec::new();
-    for (name, what, rhythm, bpm) in synthetic {
+    for (name, what, rhythm, bpm, ectopic_fraction) in synthetic {
         let cfg = SyntheticConfig {
             rhythm,
             heart_rate_bpm: bpm,
+            ectopic_fraction,
             white_noise_mv: 0.01,
             baseline_wander_mv: 0.05,
             seed: 1,

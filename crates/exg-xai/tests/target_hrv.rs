@@ -332,16 +332,27 @@ fn invalid_configs_are_rejected() {
 
 #[test]
 fn outcomes_round_trip_through_json() {
-    // Targets are cached: a map and a missing target both survive serialisation unchanged.
+    // Targets are cached: a map and a missing target both survive serialisation.
     let syn = synthetic(Rhythm::SinusArrhythmia, 75.0, 360.0, 4);
     let outcome = HrvTarget::default()
         .target(&syn.ecg, &syn.r_peaks, Some("SA"))
         .unwrap();
     let json = serde_json::to_string(&outcome).unwrap();
+    let back = serde_json::from_str::<TargetOutcome>(&json).unwrap();
+    // The map's f32 values come back exactly; summary f64s may move by one ulp (serde_json's
+    // default float parsing), so those are compared to 1e-12.
+    let (a, b) = (back.map().unwrap(), outcome.map().unwrap());
+    assert_eq!(a.values(), b.values());
+    assert_eq!(a.fs(), b.fs());
+    let (sa, sb) = (a.summary(), b.summary());
+    assert_eq!(sa.beat_weights, sb.beat_weights);
+    assert_eq!((sa.n_beats, sa.p_window), (sb.n_beats, sb.p_window));
     assert_eq!(
-        serde_json::from_str::<TargetOutcome>(&json).unwrap(),
-        outcome
+        (sa.rate_intervals, &sa.class),
+        (sb.rate_intervals, &sb.class)
     );
+    assert!((sa.irregularity - sb.irregularity).abs() < 1e-12);
+    assert!((sa.mean_hr_bpm - sb.mean_hr_bpm).abs() < 1e-12);
     let missing = TargetOutcome::Missing(NoTarget::TooFewBeats { found: 1, min: 3 });
     let json = serde_json::to_string(&missing).unwrap();
     assert!(json.contains("too_few_beats"), "{json}");

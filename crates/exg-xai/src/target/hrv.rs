@@ -11,7 +11,8 @@
 //!    `d_i = |RR_i - RR_{i-1}| / mean(RR_i, RR_{i-1})` (the two intervals around it; the first
 //!    and last beats take their neighbour's value). Successive differences ignore slow rate
 //!    drift and respiratory modulation: they are large where the rhythm *breaks* (an ectopic
-//!    beat and its pause, an AF beat). The record's irregularity index is the median `d_i`.
+//!    beat and its pause, an AF beat). The record's irregularity index is the median `d_i`
+//!    over the interior beats.
 //! 2. **Beat weights.** `w_i = floor + (1 - floor) * ramp(d_i)` with `ramp` rising from 0 at
 //!    `irregularity_tolerance` to 1 at `irregularity_saturation`; weights are then divided by
 //!    their maximum. A regular record gets equal weights (all 1); an irregular one peaks on the
@@ -319,9 +320,9 @@ impl AttentionTarget for HrvTarget {
         let fs = ecg.fs().get();
         let times = peaks.times_s();
         let rr: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-        let d = successive_differences(&rr);
-        let irregularity = median(&d);
-        let weights = beat_weights(&d, cfg);
+        let inner = successive_differences(&rr);
+        let irregularity = median(&inner);
+        let weights = beat_weights(&per_beat(&inner), cfg);
         let p_window = match cfg.p_window {
             PWindowMode::Always => true,
             PWindowMode::Never => false,
@@ -426,17 +427,20 @@ impl Window {
     }
 }
 
-/// Relative successive RR difference at each beat (`rr.len() + 1` beats, `rr.len() >= 2`):
-/// interior beats from the two intervals around them, the end beats from their neighbour.
+/// Relative successive RR differences `|RR_k - RR_{k-1}| / mean(RR_k, RR_{k-1})`, one per
+/// interior beat (`rr.len() - 1` values).
 fn successive_differences(rr: &[f64]) -> Vec<f64> {
-    let inner: Vec<f64> = rr
-        .windows(2)
+    rr.windows(2)
         .map(|w| (w[1] - w[0]).abs() / (0.5 * (w[0] + w[1])))
-        .collect();
-    let first = inner[0];
-    let last = inner[inner.len() - 1];
+        .collect()
+}
+
+/// The difference at every beat: interior beats their own, the first and last beats their
+/// neighbour's (`inner` must not be empty).
+fn per_beat(inner: &[f64]) -> Vec<f64> {
+    let (first, last) = (inner[0], inner[inner.len() - 1]);
     std::iter::once(first)
-        .chain(inner)
+        .chain(inner.iter().copied())
         .chain(std::iter::once(last))
         .collect()
 }
@@ -512,7 +516,9 @@ mod tests {
     #[test]
     fn successive_differences_of_a_pause() {
         // RR 1, 1, 2, 1 s: |2-1|/1.5 at the beats around the long interval.
-        let d = successive_differences(&[1.0, 1.0, 2.0, 1.0]);
+        let inner = successive_differences(&[1.0, 1.0, 2.0, 1.0]);
+        assert_eq!(inner.len(), 3);
+        let d = per_beat(&inner);
         assert_eq!(d.len(), 5);
         assert_eq!(d[0], 0.0);
         assert_eq!(d[1], 0.0);
