@@ -14,6 +14,9 @@
 //!   `1 − NCC`, averaged over the records that have a target.
 //! * [`metrics`]: CAM-target NCC, pointing game, relevance mass, deletion/insertion curves and
 //!   their AUC, the parameter-randomisation sanity check.
+//! * [`target`]: attention targets derived from R-peaks (the [`AttentionTarget`] trait, the
+//!   HRV-based [`HrvTarget`]) and their check against hand-annotated waves;
+//! * [`figure`]: the explanation figure (ECG, R-peaks, saliency band, target) as PNG or SVG.
 //!
 //! Maps and targets cross the crate boundary as candle tensors of shape `(B, T)` (f32 or f64);
 //! which records have a target is a separate `[bool]` mask.
@@ -46,12 +49,16 @@
 
 mod check;
 mod error;
+pub mod figure;
 pub mod metrics;
 pub mod ncc;
 pub mod resample;
 pub mod saliency;
+pub mod target;
 
 pub use error::{Error, Result};
+pub use figure::{ExplainFigure, Prediction};
 pub use ncc::{NccLoss, ncc, ncc_loss};
 pub use resample::resample;
 pub use saliency::{GradCam, Saliency};
+pub use target::{AttentionTarget, HrvTarget, HrvTargetConfig, NoTarget, TargetMap, TargetOutcome};

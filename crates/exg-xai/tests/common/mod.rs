@@ -16,9 +16,9 @@ pub fn tiny_net(seed: u64, dtype: DType) -> (ExgNet, SeededVarMap) {
 
 /// Deterministic pseudo-random values in `[-1, 1)` (SplitMix64), as a tensor of `shape`.
 pub fn noise(seed: u64, shape: &[usize], dtype: DType) -> Tensor {
-    let mut g = exg_model::init::SplitMix64::new(seed);
+    let mut g = exg_signal::rng::SplitMix64::new(seed);
     let n: usize = shape.iter().product();
-    let v: Vec<f64> = (0..n).map(|_| 2.0 * g.next_f64() - 1.0).collect();
+    let v: Vec<f64> = (0..n).map(|_| 2.0 * g.uniform() - 1.0).collect();
     Tensor::from_vec(v, shape, &Device::Cpu)
         .unwrap()
         .to_dtype(dtype)
@@ -55,6 +55,14 @@ impl Classifier for TimeLinear {
         let emb = a.mean(D::Minus1)?;
         let logits = a.squeeze(1)?.matmul(&self.v.t()?.contiguous()?)?;
         Ok((emb, logits))
+    }
+
+    fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        vec![("v".into(), self.v.clone())]
+    }
+
+    fn trainable_vars(&self) -> Vec<candle::Var> {
+        Vec::new()
     }
 }
 
