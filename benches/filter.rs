@@ -20,9 +20,8 @@ use exg::signal::filter::{
 };
 
 fn input() -> Vec<f64> {
-    let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
-    match exg::data::format::open(format!("{dir}/mitdb/100.hea")).and_then(|r| r.ecg(0)) {
+    let path = exg::data::testdata::root().join("mitdb/100.hea");
+    match exg::data::format::open(path).and_then(|r| r.ecg(0)) {
         Ok(ecg) => ecg.into_samples(),
         Err(e) => {
             eprintln!("MIT-BIH 100 unavailable ({e}); using 30 min of synthetic sines at 360 Hz");

@@ -17,9 +17,8 @@ use exg::signal::synthetic::{SyntheticConfig, generate};
 use exg::signal::{Ecg, Hz};
 
 fn input() -> Ecg {
-    let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
-    match exg::data::format::wfdb::read_record(format!("{dir}/mitdb/100")).and_then(|r| r.ecg(0)) {
+    let path = exg::data::testdata::root().join("mitdb/100");
+    match exg::data::format::wfdb::read_record(path).and_then(|r| r.ecg(0)) {
         Ok(ecg) => ecg,
         Err(e) => {
             eprintln!("MIT-BIH 100 unavailable ({e}); using a 30-min synthetic ECG at 360 Hz");

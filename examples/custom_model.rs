@@ -21,10 +21,11 @@
 use anyhow::{Result, ensure};
 use candle::{D, DType, Device, ModuleT, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder};
-use exg::model::init::{SeededVarMap, SplitMix64};
+use exg::model::init::SeededVarMap;
 use exg::model::layers::{ConvBn, Linear, NamedTensors};
 use exg::model::ops::{Conv1dGeometry, max_pool1d};
 use exg::model::{Classifier, FeatureHead, FeatureHeadConfig};
+use exg::signal::rng::SplitMix64;
 
 /// Samples per record.
 const LEN: usize = 64;
@@ -112,14 +113,14 @@ fn batch(n: usize, seed: u64, dev: &Device) -> Result<(Tensor, Tensor, Tensor)> 
     let (mut xs, mut feats, mut labels) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..n {
         let class = i % CYCLES.len();
-        let phase = std::f64::consts::TAU * rng.next_f64();
+        let phase = std::f64::consts::TAU * rng.uniform();
         for t in 0..LEN {
             let arg = std::f64::consts::TAU * CYCLES[class] * t as f64 / LEN as f64 + phase;
-            xs.push((arg.sin() + 0.3 * rng.next_normal()) as f32);
+            xs.push((arg.sin() + 0.3 * rng.normal()) as f32);
         }
         for k in 0..N_FEATURES {
             let hot = if k == class { 1.0 } else { 0.0 };
-            feats.push((hot + 0.5 * rng.next_normal()) as f32);
+            feats.push((hot + 0.5 * rng.normal()) as f32);
         }
         labels.push(class as u32);
     }

@@ -11,19 +11,18 @@ use exg::signal::score::{Score, is_beat_symbol, score_peaks};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let det = args.get(1).map(String::as_str).unwrap_or("hamilton");
-    let dir = args.get(2).cloned().unwrap_or_else(|| {
-        std::env::var("EXG_DATA_DIR")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into())
-            + "/mitdb"
-    });
+    let dir = args.get(2).map_or_else(
+        || exg::data::testdata::root().join("mitdb"),
+        std::path::PathBuf::from,
+    );
     let detector = by_name(det).ok_or("unknown detector")?;
     let names = list_records(&dir)?;
     let mut gross = Score::default();
     let mut t = 0.0;
     for n in &names {
-        let rec = read_record(format!("{dir}/{n}"))?;
+        let rec = read_record(dir.join(n))?;
         let ecg = rec.ecg(0)?;
-        let refs: Vec<usize> = read_annotations(format!("{dir}/{n}"), "atr")?
+        let refs: Vec<usize> = read_annotations(dir.join(n), "atr")?
             .into_iter()
             .filter(|a| is_beat_symbol(&a.label))
             .map(|a| a.sample)

@@ -1,6 +1,6 @@
 //! The `Preprocess` chain on a real record, against SciPy: MIT-BIH record 100 (oracle:
 //! `tools/signal_scipy_oracle.py` -> `tests/fixtures/filter/mitdb100_oracle.json`, which holds
-//! SciPy output summaries only). Reads `$EXG_DATA_DIR` or `../shared/data`; skips when absent.
+//! SciPy output summaries only). Reads the shared data folder (`exg::data::testdata`).
 
 use exg::signal::Hz;
 use exg::signal::filter::{Bandpass, Notch, Preprocess, Resample, ResampleMethod};
@@ -10,22 +10,14 @@ fn hz(v: f64) -> Hz {
     Hz::new(v).expect("valid Hz")
 }
 
-fn data_dir() -> std::path::PathBuf {
-    std::env::var_os("EXG_DATA_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into())
-}
-
 #[test]
 fn mitdb_100_pipeline_matches_scipy() {
     // Oracle: sosfiltfilt(butter(4, [0.5, 40], 'bandpass', fs=360)), then
     // sosfiltfilt(iirnotch(60, 30, 360)), then resample_poly(25, 18) on the first 60 s of
     // MIT-BIH 100 channel 0 read by wfdb-python; summaries in mitdb100_oracle.json.
-    let path = data_dir().join("mitdb/100.hea");
-    if !path.exists() {
-        eprintln!("skipping: {} not found (set EXG_DATA_DIR)", path.display());
+    let Some(path) = exg::data::testdata::dir("mitdb/100.hea") else {
         return;
-    }
+    };
     let fx: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),

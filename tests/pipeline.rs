@@ -72,13 +72,14 @@ fn synthetic_record_flows_through_every_crate() -> anyhow::Result<()> {
 
 #[test]
 fn no_beats_is_a_value_not_a_panic() -> anyhow::Result<()> {
-    // A flat line: detectors return no peaks or a typed error; features from no peaks are all
-    // flagged invalid rather than NaN.
+    // A flat line: the documented "no result" value (empty peaks, `NoResult::NoBeats`, unknown
+    // polarity), not an error; features from no peaks are all flagged invalid rather than NaN.
     let fs = Hz::new(250.0)?;
     let flat = exg::signal::Ecg::new(vec![0.0; 2500], fs)?;
-    if let Ok(d) = default_detector().detect(&flat) {
-        assert!(d.peaks.is_empty());
-    }
+    let d = default_detector().detect(&flat)?;
+    assert!(d.peaks.is_empty());
+    assert_eq!(d.no_result, Some(exg::signal::rpeaks::NoResult::NoBeats));
+    assert_eq!(d.polarity, exg::signal::rpeaks::Polarity::Unknown);
     let v = HrvTime::exgnet17().extract(&flat, &RPeaks::empty(fs, 2500))?;
     assert!(v.mask().iter().all(|&ok| !ok));
     Ok(())

@@ -5,16 +5,16 @@
 //! by PhysioNet to hold no ECG (Moody et al. 1984), so the right answer is "empty,
 //! `NoConsistentQrs`"; (2) every MIT-BIH record holds beats annotated by cardiologists, so the
 //! gate must pass them (the accuracy itself is asserted by `rpeaks_mitdb.rs`, which runs the gated
-//! default detector). Reads `$EXG_DATA_DIR` or `../shared/data`; skips when absent.
+//! default detector). Reads the shared data folder (`exg::data::testdata`).
 
 use exg::data::format::wfdb::{list_records, read_record};
 use exg::signal::Ecg;
 use exg::signal::rpeaks::{PanTompkins, QualityGate, RPeakDetector, default_detector};
 
-fn data_dir() -> std::path::PathBuf {
-    std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into())
-        .into()
+/// The folder of `file` under the shared data folder, or `None` after a printed skip line
+/// (a failure under `EXG_REQUIRE_DATA=1`).
+fn folder_of(file: &str) -> Option<std::path::PathBuf> {
+    exg::data::testdata::dir(file).map(|f| f.parent().unwrap().to_path_buf())
 }
 
 /// The gate's consistent fraction for Pan-Tompkins' peaks (printed to explain a failure).
@@ -28,11 +28,9 @@ fn frac(ecg: &Ecg) -> Option<f64> {
 
 #[test]
 fn nstdb_noise_records_are_gated() {
-    let dir = data_dir().join("nstdb");
-    if !dir.join("ma.hea").is_file() {
-        eprintln!("skipping: nstdb not found (set EXG_DATA_DIR)");
+    let Some(dir) = folder_of("nstdb/ma.hea") else {
         return;
-    }
+    };
     for name in ["ma", "bw"] {
         let rec = read_record(dir.join(name)).unwrap();
         for ch in 0..2 {
@@ -63,11 +61,9 @@ fn nstdb_noise_records_are_gated() {
 
 #[test]
 fn mitdb_records_pass_the_gate() {
-    let dir = data_dir().join("mitdb");
-    if !dir.join("100.hea").is_file() {
-        eprintln!("skipping: MIT-BIH not found (set EXG_DATA_DIR)");
+    let Some(dir) = folder_of("mitdb/100.hea") else {
         return;
-    }
+    };
     let names = list_records(&dir).unwrap();
     let mut worst = (1.0f64, String::new());
     for n in &names {
@@ -95,11 +91,9 @@ fn segment_gate_separates_ecg_from_noise_in_one_record() {
     // Oracle: by construction. Ten minutes of MIT-BIH 100 (annotated beats throughout) followed
     // by ten minutes of the NSTDB `ma` record (real muscle noise, no ECG), scaled to the same
     // standard deviation: every 1-min stretch of the first half must pass, of the second fail.
-    let (mitdb, nstdb) = (data_dir().join("mitdb"), data_dir().join("nstdb"));
-    if !mitdb.join("100.hea").is_file() || !nstdb.join("ma.hea").is_file() {
-        eprintln!("skipping: MIT-BIH 100 or NSTDB ma not found (set EXG_DATA_DIR)");
+    let (Some(mitdb), Some(nstdb)) = (folder_of("mitdb/100.hea"), folder_of("nstdb/ma.hea")) else {
         return;
-    }
+    };
     let ecg = read_record(mitdb.join("100")).unwrap().ecg(0).unwrap();
     let noise = read_record(nstdb.join("ma")).unwrap().ecg(0).unwrap();
     let ten_min = ecg.fs().samples(600.0);
@@ -134,11 +128,9 @@ fn mitdb_minutes_mostly_pass_the_segment_gate() {
     // Oracle: MIT-BIH's 48 records are annotated beat by beat throughout, so nearly every
     // minute is ECG; a stretch that fails is one where the detector's peaks do not repeat
     // (noise bursts, flutter). Printed per record; asserted in aggregate.
-    let dir = data_dir().join("mitdb");
-    if !dir.join("100.hea").is_file() {
-        eprintln!("skipping: MIT-BIH not found (set EXG_DATA_DIR)");
+    let Some(dir) = folder_of("mitdb/100.hea") else {
         return;
-    }
+    };
     let (mut total, mut failed) = (0, 0);
     for n in list_records(&dir).unwrap() {
         let ecg = read_record(dir.join(&n)).unwrap().ecg(0).unwrap();

@@ -1,6 +1,6 @@
 //! The default detector on all 48 MIT-BIH records (channel 0, 150 ms): gross Se and +P must
 //! reach 99.5 %. Oracle: the cardiologists' reference annotations (`.atr`, beat symbols only).
-//! Reads `$EXG_DATA_DIR/mitdb` or `../shared/data/mitdb`; skips when absent.
+//! Reads the shared data folder (`exg::data::testdata`).
 
 use exg::data::format::wfdb::{list_records, read_annotations, read_record};
 use exg::signal::rpeaks::{RPeakDetector, default_detector};
@@ -8,10 +8,7 @@ use exg::signal::score::{Score, is_beat_symbol, score_peaks};
 use exg::signal::{Ecg, RPeaks};
 
 fn mitdb() -> Option<std::path::PathBuf> {
-    let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
-    let p = std::path::Path::new(&dir).join("mitdb");
-    p.join("100.hea").is_file().then_some(p)
+    exg::data::testdata::dir("mitdb/100.hea").map(|f| f.parent().unwrap().to_path_buf())
 }
 
 fn load(dir: &std::path::Path, name: &str) -> (Ecg, RPeaks) {
@@ -29,10 +26,7 @@ fn load(dir: &std::path::Path, name: &str) -> (Ecg, RPeaks) {
 
 #[test]
 fn default_detector_reaches_99_5_on_all_48_records() {
-    let Some(dir) = mitdb() else {
-        eprintln!("skipping: MIT-BIH not found (set EXG_DATA_DIR)");
-        return;
-    };
+    let Some(dir) = mitdb() else { return };
     let names = list_records(&dir).unwrap();
     assert_eq!(names.len(), 48);
     let det = default_detector();

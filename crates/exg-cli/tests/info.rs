@@ -119,14 +119,9 @@ fn bad_input_exits_1() {
 
 #[test]
 fn mitdb_100_when_present() {
-    let root = std::env::var_os("EXG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let p = root.join("mitdb/100.hea");
-    if !p.is_file() {
-        println!("skipping: {} not found", p.display());
+    let Some(p) = exg_data::testdata::dir("mitdb/100.hea") else {
         return;
-    }
+    };
     let v = json_of(&exg(&["info", p.to_str().unwrap()]));
     assert_eq!(
         (v["n_samples"].as_u64(), v["n_annotations"].as_u64()),

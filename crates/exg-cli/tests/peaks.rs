@@ -52,18 +52,11 @@ fn exg_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
-/// `$EXG_DATA_DIR/mitdb` (default ../shared/data/mitdb) when it holds `record`, else `None`
-/// after printing why.
+/// The MIT-BIH folder when it holds `record` ([`exg_data::testdata::dir`]: skips with a
+/// printed line when absent, fails under `EXG_REQUIRE_DATA=1`).
 fn mitdb_with(record: &str) -> Option<std::path::PathBuf> {
-    let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
-    let mitdb = std::path::Path::new(&dir).join("mitdb");
-    if mitdb.join(format!("{record}.hea")).is_file() {
-        Some(mitdb)
-    } else {
-        eprintln!("skipping: MIT-BIH {record} not found (set EXG_DATA_DIR)");
-        None
-    }
+    exg_data::testdata::dir(format!("mitdb/{record}.hea"))
+        .map(|f| f.parent().unwrap().to_path_buf())
 }
 
 #[test]

@@ -13,11 +13,10 @@ use exg_data::format::wfdb::{SignalReader, list_records, read_annotations, read_
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("EXG_DATA_DIR")
-            .map(|d| PathBuf::from(d).join("mitdb"))
-            .unwrap_or_else(|| PathBuf::from("../shared/data/mitdb"))
-    });
+    let dir = args
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| exg_data::testdata::root().join("mitdb"));
     let repeats: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(5);
     let names = list_records(&dir)?;
     if names.len() != 48 {

@@ -15,21 +15,7 @@ use exg_data::dataset::{
 };
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("EXG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        });
-    let chapman = dir.join("chapman");
-    if chapman.join("labels.csv").is_file() {
-        Some(chapman)
-    } else {
-        println!(
-            "skipping: {} not found (set EXG_DATA_DIR)",
-            chapman.display()
-        );
-        None
-    }
+    exg_data::testdata::dir("chapman/labels.csv").map(|f| f.parent().unwrap().to_path_buf())
 }
 
 const LEADS: [&str; 12] = [

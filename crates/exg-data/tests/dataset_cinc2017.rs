@@ -8,18 +8,8 @@ use std::path::PathBuf;
 use exg_data::dataset::cinc2017::{Cinc2017, Label};
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("EXG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        });
-    let d = dir.join("cinc2017/training2017");
-    if d.join("REFERENCE.csv").is_file() {
-        Some(d)
-    } else {
-        println!("skipping: {} not found (set EXG_DATA_DIR)", d.display());
-        None
-    }
+    exg_data::testdata::dir("cinc2017/training2017/REFERENCE.csv")
+        .map(|f| f.parent().unwrap().to_path_buf())
 }
 
 #[test]

@@ -12,18 +12,7 @@ use exg_data::dataset::{
 };
 
 fn data_dir(sub: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("EXG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        });
-    let d = dir.join(sub);
-    if d.join("labels.csv").is_file() {
-        Some(d)
-    } else {
-        println!("skipping: {} not found (set EXG_DATA_DIR)", d.display());
-        None
-    }
+    exg_data::testdata::dir(format!("{sub}/labels.csv")).map(|f| f.parent().unwrap().to_path_buf())
 }
 
 /// (record, codes, group) from labels.csv, parsed here.

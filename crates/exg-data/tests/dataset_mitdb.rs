@@ -11,18 +11,7 @@ use std::path::PathBuf;
 use exg_data::dataset::mitdb::{self, AamiClass};
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("EXG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        });
-    let d = dir.join("mitdb");
-    if d.join("index.csv").is_file() {
-        Some(d)
-    } else {
-        println!("skipping: {} not found (set EXG_DATA_DIR)", d.display());
-        None
-    }
+    exg_data::testdata::dir("mitdb/index.csv").map(|f| f.parent().unwrap().to_path_buf())
 }
 
 /// index.csv rows: record -> (n_beats, rhythm -> seconds).

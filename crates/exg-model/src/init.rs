@@ -5,70 +5,37 @@
 //! `(seed, full parameter name)`, so a parameter's initial value does not depend on the order in
 //! which layers are built, nor on which other parameters exist.
 //!
-//! The generator is spelled out here (SplitMix64, then Box–Muller for normals), so the weights
-//! for a given seed never change with a dependency upgrade.
+//! The generator is the workspace's own SplitMix64 (`exg_signal::rng`), then Box–Muller for
+//! normals, so the weights for a given seed never change with a dependency upgrade.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use candle::{DType, Device, Shape, Tensor, Var};
 use candle_nn::{Init, VarBuilder, VarMap, init::FanInOut, var_builder::SimpleBackend};
+use exg_signal::rng::SplitMix64;
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed 64-bit generator.
-///
-/// # Examples
-/// ```
-/// use exg_model::init::SplitMix64;
-/// let mut a = SplitMix64::new(42);
-/// let mut b = SplitMix64::new(42);
-/// assert_eq!(a.next_u64(), b.next_u64());
-/// let u = a.next_f64();
-/// assert!((0.0..1.0).contains(&u));
-/// ```
-#[derive(Clone, Debug)]
-pub struct SplitMix64 {
-    state: u64,
+/// The generator of parameter `name` under `seed`: SplitMix64 (the workspace's one generator,
+/// [`exg_signal::rng::SplitMix64`]) whose state is the seed mixed with the FNV-1a hash of the
+/// name, advanced once.
+pub(crate) fn generator_for(seed: u64, name: &str) -> SplitMix64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut g = SplitMix64::new(seed ^ h.rotate_left(17));
+    g.next_u64();
+    g
 }
 
-impl SplitMix64 {
-    /// A generator starting from `seed`.
-    pub fn new(seed: u64) -> Self {
-        Self { state: seed }
-    }
-
-    /// A generator for the parameter `name` under `seed`: the state is the seed mixed with the
-    /// FNV-1a hash of the name.
-    pub fn for_name(seed: u64, name: &str) -> Self {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in name.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        let mut g = Self::new(seed ^ h.rotate_left(17));
-        g.next_u64();
-        g
-    }
-
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)` with 53 random bits.
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Standard normal by the Box–Muller transform (one value per two uniforms).
-    pub fn next_normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.next_f64(); // (0, 1]: ln is finite
-        let u2 = self.next_f64();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
+/// Standard normal by the Box–Muller transform from two uniforms; `1 − u` keeps the logarithm
+/// finite. (Written here rather than taken from the generator, so that the initial weights of a
+/// seed stay fixed: `tools/model_pinned_values.py` re-implements exactly this.)
+fn normal(rng: &mut SplitMix64) -> f64 {
+    let u1 = 1.0 - rng.uniform();
+    let u2 = rng.uniform();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 /// Draws `n` values for an [`Init`] hint (PyTorch's defaults are expressed as hints by the
@@ -77,8 +44,8 @@ fn draw(init: Init, shape: &Shape, rng: &mut SplitMix64) -> Vec<f64> {
     let n = shape.elem_count();
     match init {
         Init::Const(c) => vec![c; n],
-        Init::Uniform { lo, up } => (0..n).map(|_| lo + (up - lo) * rng.next_f64()).collect(),
-        Init::Randn { mean, stdev } => (0..n).map(|_| mean + stdev * rng.next_normal()).collect(),
+        Init::Uniform { lo, up } => (0..n).map(|_| lo + (up - lo) * rng.uniform()).collect(),
+        Init::Randn { mean, stdev } => (0..n).map(|_| mean + stdev * normal(rng)).collect(),
         Init::Kaiming {
             dist,
             fan,
@@ -93,11 +60,11 @@ fn draw(init: Init, shape: &Shape, rng: &mut SplitMix64) -> Vec<f64> {
             let std = non_linearity.gain() / (fan_n.max(1) as f64).sqrt();
             match dist {
                 candle_nn::init::NormalOrUniform::Normal => {
-                    (0..n).map(|_| std * rng.next_normal()).collect()
+                    (0..n).map(|_| std * normal(rng)).collect()
                 }
                 candle_nn::init::NormalOrUniform::Uniform => {
                     let b = 3f64.sqrt() * std;
-                    (0..n).map(|_| b * (2.0 * rng.next_f64() - 1.0)).collect()
+                    (0..n).map(|_| b * (2.0 * rng.uniform() - 1.0)).collect()
                 }
             }
         }
@@ -187,7 +154,7 @@ impl SimpleBackend for SeededVarMap {
                 t.to_dtype(dtype)
             };
         }
-        let mut rng = SplitMix64::for_name(self.seed, name);
+        let mut rng = generator_for(self.seed, name);
         let values = draw(h, &s, &mut rng);
         let t = Tensor::from_vec(values, s, dev)?.to_dtype(dtype)?;
         let v = Var::from_tensor(&t)?;

@@ -16,8 +16,8 @@ const H: f64 = 1e-6;
 
 /// Deterministic pseudo-random values in [-1, 1).
 fn rnd(n: usize, seed: u64) -> Vec<f64> {
-    let mut g = exg_model::init::SplitMix64::new(seed);
-    (0..n).map(|_| 2.0 * g.next_f64() - 1.0).collect()
+    let mut g = exg_signal::rng::SplitMix64::new(seed);
+    (0..n).map(|_| 2.0 * g.uniform() - 1.0).collect()
 }
 
 fn var(shape: &[usize], seed: u64) -> Var {

@@ -6,8 +6,8 @@ use exg_model::init::SeededVarMap;
 use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 
 fn rnd(n: usize, seed: u64) -> Vec<f64> {
-    let mut g = exg_model::init::SplitMix64::new(seed);
-    (0..n).map(|_| 2.0 * g.next_f64() - 1.0).collect()
+    let mut g = exg_signal::rng::SplitMix64::new(seed);
+    (0..n).map(|_| 2.0 * g.uniform() - 1.0).collect()
 }
 
 #[test]

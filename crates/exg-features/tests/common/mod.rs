@@ -3,21 +3,10 @@
 
 use std::path::PathBuf;
 
-/// `EXG_DATA_DIR`, else `../shared/data` next to the workspace; `None` (and a "skipping"
-/// line) when absent.
+/// `sub` under the shared data folder ([`exg_data::testdata::dir`]: skips with a printed
+/// line when absent, fails under `EXG_REQUIRE_DATA=1`).
 pub fn data_dir(sub: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("EXG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
-        });
-    let dir = root.join(sub);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("skipping: {} not found (set EXG_DATA_DIR)", dir.display());
-        None
-    }
+    exg_data::testdata::dir(sub)
 }
 
 /// A committed fixture as JSON.

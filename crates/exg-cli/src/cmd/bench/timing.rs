@@ -11,8 +11,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, ensure};
 use candle::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use exg_model::init::{SeededVarMap, SplitMix64};
+use exg_model::init::SeededVarMap;
 use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
+use exg_signal::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 /// What to benchmark (the JSON file shared with the PyTorch twin).
@@ -115,7 +116,7 @@ fn normal_tensor(
     dev: &Device,
 ) -> Result<Tensor> {
     let n = shape.0 * shape.1 * shape.2;
-    let v: Vec<f32> = (0..n).map(|_| rng.next_normal() as f32).collect();
+    let v: Vec<f32> = (0..n).map(|_| rng.normal() as f32).collect();
     Ok(Tensor::from_vec(v, shape, dev)?)
 }
 
