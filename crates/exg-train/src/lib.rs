@@ -12,6 +12,7 @@ mod error;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
+pub mod prepare;
 pub mod schedule;
 pub mod trainer;
 
