@@ -182,7 +182,7 @@ pub struct Explanation {
 ///
 /// Implementors write [`Saliency::raw`]; [`Saliency::map`] and [`Saliency::explain`] add the
 /// conventions of the [module docs](self).
-pub trait Saliency {
+pub trait Saliency: Send + Sync {
     /// Short name for reports and figures, e.g. `"grad-cam"`.
     fn name(&self) -> &'static str;
 

@@ -44,7 +44,7 @@ pub use hrv::{ClassRule, HrvTarget, HrvTargetConfig, PWindowMode};
 /// `[0, 1]` with one value per sample of `ecg`, define every width in time units (never samples)
 /// so that the same record at another rate gives the same target up to resampling, and answer
 /// [`TargetOutcome::Missing`] rather than a zero map when no target can be derived.
-pub trait AttentionTarget {
+pub trait AttentionTarget: Send + Sync {
     /// Short name, e.g. `"hrv"`.
     fn name(&self) -> &str;
 
