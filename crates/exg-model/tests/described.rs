@@ -14,6 +14,9 @@ fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// An edit of a file's metadata.
+type Edit = Box<dyn FnOnce(&mut HashMap<String, String>)>;
+
 fn tiny() -> (ExgNet, ModelMeta) {
     let cfg = ExgNetConfig::tiny();
     let vb = SeededVarMap::new(5).var_builder(DType::F32, &Device::Cpu);
@@ -106,7 +109,7 @@ fn truncated_missing_and_bad_files_give_typed_errors() {
     assert!(matches!(err, Error::Metadata { .. }), "{err}");
 
     let bad = dir.join("bad.safetensors");
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut HashMap<String, String>)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "config not JSON",
             Box::new(|m| {
