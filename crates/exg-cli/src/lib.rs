@@ -1,6 +1,6 @@
 //! # exg-cli
 //!
-//! The `exg` command-line tool (`info`, `peaks`, `score-peaks`, `hrv`, `bench`) as a library, so
+//! The `exg` command-line tool (`info`, `peaks`, `score-peaks`, `hrv`, `predict`, `explain`, `bench`) as a library, so
 //! that a program can run the same commands with its own R-peak detectors: [`run`] takes the
 //! command line and the [`Registry`] that `--detector NAME` is looked up in. The `exg` binary is
 //! `run(std::env::args_os(), &Registry::builtin())`.
@@ -48,6 +48,11 @@ enum Command {
     ScorePeaks(cmd::score_peaks::Args),
     /// Compute HRV and quantitative features and print them as JSON.
     Hrv(cmd::hrv::Args),
+    /// Classify records with a described model: class and probabilities per record.
+    Predict(cmd::predict::Args),
+    /// Grad-CAM of the predicted class with R-peaks and the HRV attention target, as a figure
+    /// (`--out FILE.png|FILE.svg`) or JSON.
+    Explain(cmd::explain::Args),
     /// Benchmarks (e.g. `exg bench train --config FILE --steps N --json`).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -74,6 +79,8 @@ where
         Command::Peaks(a) => cmd::peaks::run(a, registry),
         Command::ScorePeaks(a) => cmd::score_peaks::run(a, registry),
         Command::Hrv(a) => cmd::hrv::run(a, registry),
+        Command::Predict(a) => cmd::predict::run(a),
+        Command::Explain(a) => cmd::explain::run(a),
         Command::Bench(c) => cmd::bench::run(c),
     };
     match result {

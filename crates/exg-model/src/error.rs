@@ -19,6 +19,30 @@ pub enum Error {
     /// A tensor operation failed.
     #[error(transparent)]
     Candle(#[from] candle::Error),
+    /// A model file that is not valid safetensors (truncated, corrupt).
+    #[error("{path}: not a readable model file: {reason}")]
+    Format {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A model file whose exg metadata is missing or invalid.
+    #[error("{path}: bad model metadata: {reason}")]
+    Metadata {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A model file whose tensors do not fit the configuration it states.
+    #[error("{path}: weights do not match the stored configuration: {reason}")]
+    ConfigMismatch {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -18,6 +18,9 @@
 //! * [`ops`]: conv1d, fused batch norm and max pooling as candle custom ops with hand-written,
 //!   finite-difference-tested gradients (candle 0.11.1's CPU conv1d gradients are wrong for
 //!   batch > 1).
+//! * [`described`]: the self-describing deployable file ([`ExgNet::save_described`],
+//!   [`ExgNet::load_described`]): configuration, class names, preprocessing ([`Preprocessing`]),
+//!   exg version and training data in the safetensors metadata ([`ModelMeta`]).
 //! * [`init::SeededVarMap`]: seeded, reproducible initialisation.
 //!
 //! Conventions: tensors are `(batch, channel, time)`; inputs are one lead at the configured
@@ -44,6 +47,7 @@
 //! formats, datasets), `exg-features` (HRV features), `exg-cli` (the `exg` binary).
 
 pub mod config;
+pub mod described;
 mod error;
 pub mod init;
 pub mod layers;
@@ -51,5 +55,6 @@ mod model;
 pub mod ops;
 
 pub use config::{AuxConfig, BlockConfig, Cost, ExgNetConfig, FeatureHeadConfig};
+pub use described::{ModelMeta, Normalise, Preprocessing};
 pub use error::{Error, Result};
 pub use model::{Classifier, ExgNet, FeatureHead, Forward};

@@ -246,12 +246,9 @@ impl ExgNet {
 
 /// Writes safetensors atomically (temporary file in the same folder, then rename).
 pub(crate) fn save_tensors(map: &HashMap<String, Tensor>, path: &Path) -> Result<()> {
-    let tmp = path.with_extension("safetensors.tmp");
-    candle::safetensors::save(map, &tmp)?;
-    std::fs::rename(&tmp, path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    let bytes = safetensors::serialize(map, None)
+        .map_err(|e| Error::Candle(candle::Error::Msg(e.to_string())))?;
+    crate::described::write_atomic(path, &bytes)
 }
 
 impl candle::ModuleT for ExgNet {

@@ -22,7 +22,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 
 use candle::{Device, Tensor};
@@ -34,31 +33,9 @@ use crate::{Error, Result};
 /// Metadata key of the JSON state.
 pub const STATE_KEY: &str = "exg.checkpoint.state";
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
-/// then renamed. On error the old file (if any) is intact and the temporary file is removed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Input(format!("{} is not a file path", path.display())))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
-}
+/// Atomic file writes (temporary file, flush, rename): the one implementation of the workspace,
+/// re-exported here for the trainer's files.
+pub use exg_model::described::write_atomic;
 
 /// Saves `tensors` and `state` to `path` (see the module docs).
 pub fn save<S: Serialize>(path: &Path, tensors: &[(String, Tensor)], state: &S) -> Result<()> {
@@ -68,7 +45,7 @@ pub fn save<S: Serialize>(path: &Path, tensors: &[(String, Tensor)], state: &S) 
     let views = tensors.iter().map(|(n, t)| (n.as_str(), t));
     let bytes = safetensors::serialize(views, Some(metadata))
         .map_err(|e| Error::Checkpoint(format!("{}: {e}", path.display())))?;
-    write_atomic(path, &bytes)
+    Ok(write_atomic(path, &bytes)?)
 }
 
 /// Reads what [`save`] wrote: the tensors (on `device`) and the state.

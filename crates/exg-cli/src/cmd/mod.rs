@@ -4,9 +4,12 @@ use anyhow::anyhow;
 use exg_signal::rpeaks::{RPeakDetector, Registry};
 
 pub mod bench;
+pub mod explain;
 pub mod hrv;
 pub mod info;
+pub mod model;
 pub mod peaks;
+pub mod predict;
 pub mod score_peaks;
 
 /// The detector `--detector NAME` asks for, or an error listing the registry's names.

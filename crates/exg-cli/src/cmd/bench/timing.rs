@@ -14,6 +14,8 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use exg_model::init::SeededVarMap;
 use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use exg_signal::rng::SplitMix64;
+use exg_xai::GradCam;
+use exg_xai::saliency::{PostProcess, Resolution};
 use serde::{Deserialize, Serialize};
 
 /// What to benchmark (the JSON file shared with the PyTorch twin).
@@ -37,6 +39,18 @@ pub struct BenchConfig {
     /// Seed of the weights and the synthetic batch.
     #[serde(default)]
     pub seed: u64,
+    /// Weight of the joint-head cross-entropy (used when `use_aux`), as in the trainer.
+    #[serde(default = "one")]
+    pub lambda_features: f64,
+    /// Weight of the XAI term `1 − NCC(Grad-CAM, target)` (0: off). Grad-CAM is the
+    /// differentiable map of the GAP → linear head for the true labels at the input length, the
+    /// targets a fixed synthetic batch (the trainer caches them, so they are not timed).
+    #[serde(default)]
+    pub lambda_xai: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 fn two() -> usize {
@@ -56,6 +70,10 @@ impl BenchConfig {
         ensure!(
             !cfg.use_aux || cfg.model.aux.is_some(),
             "use_aux needs model.aux"
+        );
+        ensure!(
+            cfg.lambda_features >= 0.0 && cfg.lambda_xai >= 0.0,
+            "lambda_features and lambda_xai must be >= 0"
         );
         Ok(cfg)
     }
@@ -92,6 +110,9 @@ pub struct BenchReport {
     pub flops_per_record: u64,
     /// Implementation.
     pub framework: String,
+    /// Weight of the XAI term in the timed step (0: not computed).
+    #[serde(default)]
+    pub lambda_xai: f64,
 }
 
 fn run_in_pool<T: Send>(
@@ -185,6 +206,18 @@ fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
         Some(a) => Some(normal_tensor(&mut rng, (cfg.batch, a.n_features, 1), &dev)?.squeeze(2)?),
         None => None,
     };
+    let xai_targets = normal_tensor(&mut rng, (cfg.batch, 1, m.input_len), &dev)?
+        .squeeze(1)?
+        .abs()?;
+    let label_idx: Vec<usize> = labels
+        .to_vec1::<u32>()?
+        .iter()
+        .map(|&l| l as usize)
+        .collect();
+    let cam = GradCam::new(PostProcess::TRAINING);
+    let head_weight = net
+        .head_weight()
+        .context("the XAI term needs a GAP -> linear head")?;
     let (mut tot, mut fw, mut bw, mut op) = (vec![], vec![], vec![], vec![]);
     for i in 0..cfg.warmup + steps {
         let t0 = Instant::now();
@@ -192,7 +225,14 @@ fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
         let mut loss = candle_nn::loss::cross_entropy(&out.logits, &labels)?;
         if let (Some(a), Some(f)) = (&aux, &feats) {
             let joint = a.forward(&out.embedding, f)?;
-            loss = (loss + candle_nn::loss::cross_entropy(&joint, &labels)?)?;
+            let l = candle_nn::loss::cross_entropy(&joint, &labels)?;
+            loss = (loss + (l * cfg.lambda_features)?)?;
+        }
+        if cfg.lambda_xai > 0.0 {
+            let res = Resolution::Length(m.input_len);
+            let maps = cam.differentiable(&out, head_weight, &label_idx, res)?;
+            let xai = exg_xai::ncc_loss(&maps, &xai_targets, None, exg_xai::ncc::DEFAULT_EPS)?;
+            loss = (loss + (xai.loss * cfg.lambda_xai)?)?;
         }
         let _ = loss.to_scalar::<f32>()?;
         let t1 = Instant::now();
@@ -225,6 +265,7 @@ fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
         aux_params: aux.as_ref().map_or(0, |a| a.num_params()),
         flops_per_record: cost.flops,
         framework: "exg (candle 0.11.1 + exg-model kernels)".into(),
+        lambda_xai: cfg.lambda_xai,
     })
 }
 
@@ -266,6 +307,7 @@ pub fn infer_bench(cfg: &BenchConfig, steps: usize, threads: Option<usize>) -> R
             aux_params: 0,
             flops_per_record: m.cost()?.flops,
             framework: "exg (candle 0.11.1 + exg-model kernels)".into(),
+            lambda_xai: 0.0,
         })
     })?;
     let mut r = r?;
@@ -303,6 +345,8 @@ mod tests {
             warmup: 1,
             use_aux: true,
             seed: 3,
+            lambda_features: 1.0,
+            lambda_xai: 0.5,
         };
         let cost = cfg.model.cost().unwrap();
         let train = train_bench(&cfg, 2, Some(1)).unwrap();
@@ -315,5 +359,6 @@ mod tests {
         let infer = infer_bench(&cfg, 2, None).unwrap();
         assert_eq!((infer.bench.as_str(), infer.batch), ("infer", 1));
         assert!(infer.ms_per_step.is_finite());
+        assert_eq!(train.lambda_xai, 0.5);
     }
 }

@@ -1,0 +1,239 @@
+//! `exg predict` and `exg explain` end to end, on a seeded untrained model saved described.
+//! Oracle: the library (`ExgNet::predict_proba` on the same window) and the documented errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use candle::{DType, Device, Tensor};
+use exg_model::init::SeededVarMap;
+use exg_model::{ExgNet, ExgNetConfig, ModelMeta, Normalise, Preprocessing};
+use exg_signal::Hz;
+use exg_signal::synthetic::{SyntheticConfig, generate};
+
+fn exg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exg"))
+        .args(args)
+        .output()
+        .expect("runs exg")
+}
+
+fn dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("exg-predict-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A tiny model at 100 Hz with a 4-s window, no normalisation (so the library oracle is simple).
+fn model(d: &Path) -> (PathBuf, ExgNet) {
+    let cfg = ExgNetConfig {
+        input_len: 400,
+        ..ExgNetConfig::tiny()
+    };
+    let net = ExgNet::new(
+        &cfg,
+        SeededVarMap::new(7).var_builder(DType::F32, &Device::Cpu),
+    )
+    .unwrap();
+    let meta = ModelMeta::new(
+        vec!["N".into(), "A".into(), "O".into()],
+        Preprocessing {
+            normalise: Normalise::None,
+            ..Preprocessing::zscore_at(100.0)
+        },
+        "synthetic",
+    );
+    let path = d.join("model.safetensors");
+    net.save_described(&path, &meta).unwrap();
+    (path, net)
+}
+
+fn csv(d: &Path, name: &str, samples: &[f64]) -> PathBuf {
+    let mut text = String::from("II\n");
+    for v in samples {
+        text += &format!("{v:.17e}\n");
+    }
+    let p = d.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn ecg(seconds: f64) -> Vec<f64> {
+    generate(&SyntheticConfig {
+        seed: 2,
+        ..SyntheticConfig::new(Hz::new(100.0).unwrap(), seconds)
+    })
+    .unwrap()
+    .ecg
+    .samples()
+    .to_vec()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn fails_with(out: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "expected `{needle}` in {err}");
+}
+
+#[test]
+fn predict_one_window_equals_the_library() {
+    let d = dir("lib");
+    let (m, net) = model(&d);
+    let x = ecg(4.0);
+    let rec = csv(&d, "r.csv", &x);
+    let out = exg(&[
+        "predict",
+        "--model",
+        s(&m),
+        "--fs",
+        "100",
+        s(&rec),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let xs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let t = Tensor::from_vec(xs, (1, 1, 400), &Device::Cpu).unwrap();
+    let p = net.predict_proba(&t).unwrap().to_vec2::<f32>().unwrap();
+    for (i, c) in ["N", "A", "O"].iter().enumerate() {
+        let got = v["probabilities"][c].as_f64().unwrap();
+        assert!(
+            (got - f64::from(p[0][i])).abs() < 1e-6,
+            "{c}: {got} vs {}",
+            p[0][i]
+        );
+    }
+    assert_eq!(v["windows"], 1);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn long_records_use_overlapping_windows_and_short_ones_are_padded() {
+    let d = dir("win");
+    let (m, _) = model(&d);
+    let long = csv(&d, "long.csv", &ecg(10.0));
+    let short = csv(&d, "short.csv", &ecg(3.0));
+    let out = exg(&[
+        "predict",
+        "--model",
+        s(&m),
+        "--fs",
+        "100",
+        s(&long),
+        s(&short),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 1000 samples, window 400, stride 200: starts 0, 200, 400, 600.
+    assert_eq!(lines[0]["windows"], 4);
+    assert_eq!(lines[1]["windows"], 1);
+    let sum: f64 = lines[0]["probabilities"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_f64().unwrap())
+        .sum();
+    assert!((sum - 1.0).abs() < 1e-5);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn explain_draws_a_figure_and_prints_the_map() {
+    let d = dir("explain");
+    let (m, _) = model(&d);
+    let x = ecg(10.0);
+    let rec = csv(&d, "r.csv", &x);
+    let png = d.join("fig.png");
+    let out = exg(&[
+        "explain",
+        "--model",
+        s(&m),
+        "--fs",
+        "100",
+        s(&rec),
+        "--out",
+        s(&png),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let map = v["map"].as_array().unwrap();
+    assert_eq!(map.len(), x.len());
+    assert!(
+        map.iter()
+            .all(|m| (0.0..=1.0).contains(&m.as_f64().unwrap()))
+    );
+    assert!(!v["peaks"].as_array().unwrap().is_empty());
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    if let Ok(keep) = std::env::var("EXG_KEEP_FIGURE") {
+        std::fs::copy(&png, keep).unwrap();
+    }
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn bad_input_gives_one_line_errors_and_exit_code_1() {
+    let d = dir("bad");
+    let (m, _) = model(&d);
+    let rec = csv(&d, "r.csv", &ecg(5.0));
+    for cmd in ["predict", "explain"] {
+        let missing = d.join("missing.safetensors");
+        fails_with(
+            &exg(&[cmd, "--model", s(&missing), "--fs", "100", s(&rec)]),
+            "loading model",
+        );
+        let corrupt = d.join("corrupt.safetensors");
+        let bytes = std::fs::read(&m).unwrap();
+        std::fs::write(&corrupt, &bytes[..bytes.len() / 2]).unwrap();
+        fails_with(
+            &exg(&[cmd, "--model", s(&corrupt), "--fs", "100", s(&rec)]),
+            "not a readable model file",
+        );
+        let short = csv(&d, "short.csv", &ecg(1.5));
+        fails_with(
+            &exg(&[cmd, "--model", s(&m), "--fs", "100", s(&short)]),
+            "too short",
+        );
+        let mut nan = ecg(5.0);
+        nan[100] = f64::NAN;
+        let nan = csv(&d, "nan.csv", &nan);
+        fails_with(
+            &exg(&[cmd, "--model", s(&m), "--fs", "100", s(&nan)]),
+            "error",
+        );
+        fails_with(
+            &exg(&[
+                cmd,
+                "--model",
+                s(&m),
+                "--fs",
+                "100",
+                "--channel",
+                "3",
+                s(&rec),
+            ]),
+            "channel 3",
+        );
+    }
+    std::fs::remove_dir_all(&d).ok();
+}

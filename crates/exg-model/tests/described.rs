@@ -1,0 +1,185 @@
+//! The self-describing model file. Oracle: the in-memory model (bit-identical logits) and the
+//! metadata it was saved with; corrupted files are built by hand from the same bytes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle::{DType, Device, Tensor};
+use exg_model::init::SeededVarMap;
+use exg_model::{Error, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Preprocessing};
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("exg-described-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// An edit of a file's metadata.
+type Edit = Box<dyn FnOnce(&mut HashMap<String, String>)>;
+
+fn tiny() -> (ExgNet, ModelMeta) {
+    let cfg = ExgNetConfig::tiny();
+    let vb = SeededVarMap::new(5).var_builder(DType::F32, &Device::Cpu);
+    let net = ExgNet::new(&cfg, vb.clone()).unwrap();
+    let _aux = FeatureHead::new(&cfg.feature_head().unwrap(), vb).unwrap();
+    let meta = ModelMeta::new(
+        vec!["N".into(), "A".into(), "O".into()],
+        Preprocessing {
+            highpass_hz: Some(0.5),
+            ..Preprocessing::zscore_at(cfg.sample_rate_hz)
+        },
+        "synthetic",
+    );
+    (net, meta)
+}
+
+/// Rewrites `src`'s tensors into `dst` with `edit` applied to its metadata.
+fn rewrite(src: &Path, dst: &Path, edit: impl FnOnce(&mut HashMap<String, String>)) {
+    let bytes = std::fs::read(src).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let mut md = header.metadata().clone().unwrap();
+    edit(&mut md);
+    let tensors = candle::safetensors::load_buffer(&bytes, &Device::Cpu).unwrap();
+    let bytes = safetensors::serialize(&tensors, Some(md)).unwrap();
+    std::fs::write(dst, bytes).unwrap();
+}
+
+#[test]
+fn described_file_round_trips_model_and_metadata() {
+    let (net, meta) = tiny();
+    let dir = temp_dir("roundtrip");
+    let path = dir.join("model.safetensors");
+    net.save_described(&path, &meta).unwrap();
+    let (loaded, back) = ExgNet::load_described(&path, &Device::Cpu).unwrap();
+    assert_eq!(back, meta);
+    assert_eq!(back.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(loaded.config(), net.config());
+    let x = Tensor::randn(0f32, 1., (2, 1, net.config().input_len), &Device::Cpu).unwrap();
+    let a = net.predict_proba(&x).unwrap().to_vec2::<f32>().unwrap();
+    let b = loaded.predict_proba(&x).unwrap().to_vec2::<f32>().unwrap();
+    assert_eq!(a, b);
+    // Deployable: no train-only tensors; the plain loader still reads it.
+    let names: Vec<String> = candle::safetensors::load(&path, &Device::Cpu)
+        .unwrap()
+        .into_keys()
+        .collect();
+    assert!(names.iter().all(|n| n.starts_with("net.")), "{names:?}");
+    ExgNet::load(net.config(), &path, &Device::Cpu).unwrap();
+    // No temporary file left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn metadata_that_does_not_fit_the_model_is_refused_at_save() {
+    let (net, mut meta) = tiny();
+    let dir = temp_dir("badsave");
+    meta.classes.pop();
+    let err = net
+        .save_described(&dir.join("m.safetensors"), &meta)
+        .unwrap_err();
+    assert!(matches!(err, Error::Metadata { .. }), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn truncated_missing_and_bad_files_give_typed_errors() {
+    let (net, meta) = tiny();
+    let dir = temp_dir("bad");
+    let good = dir.join("good.safetensors");
+    net.save_described(&good, &meta).unwrap();
+    let dev = Device::Cpu;
+    let load = |p: &Path| ExgNet::load_described(p, &dev).map(|_| ()).unwrap_err();
+
+    let err = load(&dir.join("missing.safetensors"));
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+
+    let bytes = std::fs::read(&good).unwrap();
+    let truncated = dir.join("truncated.safetensors");
+    std::fs::write(&truncated, &bytes[..bytes.len() - 17]).unwrap();
+    let err = load(&truncated);
+    assert!(matches!(err, Error::Format { .. }), "{err}");
+    std::fs::write(&truncated, b"not a model").unwrap();
+    assert!(matches!(load(&truncated), Error::Format { .. }));
+
+    // A plain (undescribed) file.
+    let plain = dir.join("plain.safetensors");
+    net.save(&plain).unwrap();
+    let err = load(&plain);
+    assert!(matches!(err, Error::Metadata { .. }), "{err}");
+
+    let bad = dir.join("bad.safetensors");
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "config not JSON",
+            Box::new(|m| {
+                m.insert("exg.config".into(), "{".into());
+            }),
+        ),
+        (
+            "classes missing",
+            Box::new(|m| {
+                m.remove("exg.classes");
+            }),
+        ),
+        (
+            "class count",
+            Box::new(|m| {
+                m.insert("exg.classes".into(), r#"["N"]"#.into());
+            }),
+        ),
+        (
+            "preprocessing",
+            Box::new(|m| {
+                m.insert("exg.preprocessing".into(), r#"{"resample_hz": -1}"#.into());
+            }),
+        ),
+        (
+            "rate disagrees",
+            Box::new(|m| {
+                m.insert("exg.sample_rate_hz".into(), "250.0".into());
+            }),
+        ),
+        (
+            "format",
+            Box::new(|m| {
+                m.insert("exg.format".into(), "other/9".into());
+            }),
+        ),
+    ];
+    for (what, edit) in cases {
+        rewrite(&good, &bad, edit);
+        let err = load(&bad);
+        assert!(matches!(err, Error::Metadata { .. }), "{what}: {err}");
+    }
+
+    // Weights of another configuration under this file's metadata.
+    let edge_cfg = ExgNetConfig {
+        n_classes: 3,
+        ..ExgNetConfig::edge()
+    };
+    let edge = ExgNet::new(
+        &edge_cfg,
+        SeededVarMap::new(1).var_builder(DType::F32, &dev),
+    )
+    .unwrap();
+    let edge_meta = ModelMeta {
+        preprocessing: Preprocessing::zscore_at(edge_cfg.sample_rate_hz),
+        ..meta.clone()
+    };
+    let other = dir.join("edge.safetensors");
+    edge.save_described(&other, &edge_meta).unwrap();
+    let cfg_json = serde_json::to_string(net.config()).unwrap();
+    let fs = serde_json::to_string(&net.config().sample_rate_hz).unwrap();
+    let pre = serde_json::to_string(&meta.preprocessing).unwrap();
+    let len = net.config().input_len.to_string();
+    rewrite(&other, &bad, |m| {
+        m.insert("exg.config".into(), cfg_json);
+        m.insert("exg.sample_rate_hz".into(), fs);
+        m.insert("exg.input_len".into(), len);
+        m.insert("exg.preprocessing".into(), pre);
+    });
+    let err = load(&bad);
+    assert!(matches!(err, Error::ConfigMismatch { .. }), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
