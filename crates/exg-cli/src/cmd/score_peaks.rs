@@ -94,6 +94,10 @@ pub struct Args {
     /// the scores, as ANSI/AAMI EC57 and WFDB's `bxb` do (MIT-BIH: record 207).
     #[arg(long)]
     pub exclude_vf: bool,
+    /// Write each built-in detector's peaks to `<DIR>/<detector>.json`, in the `--peaks-json`
+    /// layout (for inspecting failures, or scoring them again).
+    #[arg(long, value_name = "DIR")]
+    pub write_peaks: Option<PathBuf>,
     /// Print JSON instead of markdown.
     #[arg(long)]
     pub json: bool,
@@ -135,6 +139,9 @@ struct Item {
     name: String,
     ecg: Ecg,
     reference: RPeaks,
+    /// Reference beats just outside the signal (a window's neighbours), signed sample
+    /// positions: a detection may match them but they are never counted.
+    beyond: Vec<i64>,
     span: Range<usize>,
     excluded: Vec<Range<usize>>,
 }
@@ -189,7 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (None, Dataset::Unannotated) => unannotated_items(&args)?,
     };
     if let Some(w) = args.window_s {
-        items = windows(items, w)?;
+        items = windows(items, w, tolerance_ms / 1000.0)?;
     }
     if items.is_empty() {
         bail!("no signal to score in {}", args.dir.display());
@@ -197,15 +204,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let mut results: Vec<DetectorRun> = Vec::new();
     let tol_s = tolerance_ms / 1000.0;
+    if let Some(dir) = &args.write_peaks {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     for det in &detectors {
         let mut rows = Vec::new();
         let mut secs = 0.0;
+        let mut found = BTreeMap::new();
         for it in &items {
             let t0 = std::time::Instant::now();
             let d = det
                 .detect(&it.ecg)
                 .with_context(|| format!("{} on {}", det.name(), it.name))?;
             secs += t0.elapsed().as_secs_f64();
+            if args.write_peaks.is_some() {
+                found.insert(it.name.clone(), d.peaks.indices().to_vec());
+            }
             rows.push(Row {
                 score: score(it, d.peaks.indices(), tol_s),
                 refused: d.no_result == Some(NoResult::NoConsistentQrs),
@@ -216,6 +230,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             det.name().to_owned()
         };
+        if let Some(dir) = &args.write_peaks {
+            let path = dir.join(format!("{}.json", det.name()));
+            let text = serde_json::to_string(&json!({"detector": name, "records": found}))?;
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
         results.push(DetectorRun { name, rows, secs });
     }
     for (name, peaks) in &external {
@@ -269,10 +288,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 /// the CPSC 2019 scoring rule.
 fn score(item: &Item, detected: &[usize], tol_s: f64) -> Score {
     let fs = item.reference.fs();
-    let reference = outside(item.reference.indices(), &item.excluded);
-    let detected = outside(detected, &item.excluded);
-    let mut m = match_peaks(&reference, &detected, fs.samples(tol_s));
-    let span = &item.span;
+    let tol = fs.samples(tol_s);
+    // Positions shifted by `tol` so that the neighbours beyond the start are non-negative.
+    let shift = |v: &[usize]| v.iter().map(|&p| p + tol).collect::<Vec<_>>();
+    let mut reference = shift(&outside(item.reference.indices(), &item.excluded));
+    reference.extend(
+        item.beyond
+            .iter()
+            .filter_map(|&p| usize::try_from(p + tol as i64).ok()),
+    );
+    reference.sort_unstable();
+    let detected = shift(&outside(detected, &item.excluded));
+    let mut m = match_peaks(&reference, &detected, tol);
+    let span = item.span.start + tol..item.span.end + tol;
     m.pairs.retain(|(r, _)| span.contains(r));
     m.missed.retain(|r| span.contains(r));
     m.extra.retain(|d| span.contains(d));
@@ -384,7 +412,11 @@ fn print_groups<'a>(
     }
     println!("{head}\n{sep}");
     for (k, idx) in &groups {
-        let beats: usize = idx.iter().map(|&i| items[i].reference.len()).sum();
+        let beats = results.first().map_or(0, |r| {
+            idx.iter()
+                .map(|&i| r.rows[i].score.tp + r.rows[i].score.fn_)
+                .sum::<usize>()
+        });
         let mut line = format!("| {k} | {} | {beats} |", idx.len());
         for r in results {
             let s: Score = idx.iter().map(|&i| r.rows[i].score).sum();
@@ -445,6 +477,7 @@ fn load(args: &Args, name: &str) -> anyhow::Result<Item> {
         span: 0..ecg.len(),
         ecg,
         reference,
+        beyond: Vec::new(),
         excluded,
     })
 }
@@ -500,6 +533,7 @@ fn noisy_items(args: &Args, nst: &Path) -> anyhow::Result<Vec<Item>> {
                     span: 0..n,
                     ecg,
                     reference,
+                    beyond: Vec::new(),
                     excluded: clean.excluded.clone(),
                 });
             }
@@ -528,6 +562,7 @@ fn cpsc_items(args: &Args) -> anyhow::Result<Vec<Item>> {
                 name,
                 ecg: r.ecg,
                 reference,
+                beyond: Vec::new(),
                 span,
                 excluded: Vec::new(),
             })
@@ -567,6 +602,7 @@ fn ludb_items(args: &Args) -> anyhow::Result<Vec<Item>> {
                 span: r.span,
                 ecg,
                 reference,
+                beyond: Vec::new(),
                 excluded: Vec::new(),
             });
         }
@@ -580,6 +616,7 @@ fn unreferenced(name: String, ecg: Ecg) -> Item {
         name,
         span: 0..ecg.len(),
         reference: RPeaks::empty(ecg.fs(), ecg.len()),
+        beyond: Vec::new(),
         ecg,
         excluded: Vec::new(),
     }
@@ -621,8 +658,10 @@ fn unannotated_items(args: &Args) -> anyhow::Result<Vec<Item>> {
 }
 
 /// Every item cut into consecutive full windows of `window_s` seconds (`<name>@<start>`), each
-/// with the reference beats, scored span and excluded stretches that fall inside it, shifted.
-fn windows(items: Vec<Item>, window_s: f64) -> anyhow::Result<Vec<Item>> {
+/// with the reference beats, scored span and excluded stretches that fall inside it, shifted;
+/// the reference beats within `reach` samples outside it become its `beyond` (a beat cut by the
+/// window's edge may be detected on either side).
+fn windows(items: Vec<Item>, window_s: f64, reach: f64) -> anyhow::Result<Vec<Item>> {
     let mut out = Vec::new();
     for it in items {
         let fs = it.ecg.fs();
@@ -640,10 +679,19 @@ fn windows(items: Vec<Item>, window_s: f64) -> anyhow::Result<Vec<Item>> {
                 .filter(|&&p| (start..end).contains(&p))
                 .map(|&p| p - start)
                 .collect();
+            let reach = fs.samples(reach);
+            let beyond = it
+                .reference
+                .indices()
+                .iter()
+                .filter(|&&p| p + reach >= start && p < end + reach && !(start..end).contains(&p))
+                .map(|&p| p as i64 - start as i64)
+                .collect();
             let ecg = it.ecg.with_samples(x[start..end].to_vec())?;
             out.push(Item {
                 name: format!("{}@{start}", it.name),
                 reference: RPeaks::new(refs, fs, n)?,
+                beyond,
                 span: clip(&it.span),
                 excluded: it
                     .excluded

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::streaming::{Engine, Light};
 use super::{
     Detection, Hamilton, NeuroKit, PanTompkins, RPeakDetector, RPeakStream, StreamingDetector,
-    check_fs, check_positive, detect_streamed,
+    check_fs, check_positive, detect_batch,
 };
 use crate::{Ecg, Error, Hz, Result};
 
@@ -49,7 +49,7 @@ impl RPeakDetector for Consensus {
         "consensus"
     }
     fn detect(&self, ecg: &Ecg) -> Result<Detection> {
-        detect_streamed(self, ecg)
+        detect_batch(self, ecg)
     }
 }
 

@@ -38,6 +38,7 @@
 //! ```
 
 mod adaptive;
+mod batch;
 mod consensus;
 mod dsp;
 mod gradient;
@@ -52,6 +53,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use batch::{HEAD_S as BATCH_HEAD_S, detect_batch};
 pub use consensus::Consensus;
 pub use hamilton::Hamilton;
 pub use neurokit::NeuroKit;
