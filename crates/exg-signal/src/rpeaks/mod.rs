@@ -8,9 +8,11 @@
 //! | [`NeuroKit`] | gradient steepness, NeuroKit2's default method (Makowski et al. 2021) | `neurokit` |
 //! | [`Consensus`] | vote of the three above within a tolerance | `consensus` |
 //!
-//! All detectors are causal with a bounded look-ahead. [`RPeakDetector::detect`] streams the
-//! whole record through the same code as [`StreamingDetector::stream`] and compensates the
-//! constant delay, so batch and streaming outputs are equal. Each peak is refined to the
+//! All detectors are causal with a bounded look-ahead. [`RPeakDetector::detect`] runs the same
+//! code as [`StreamingDetector::stream`] over the record extended by its mirror image at both
+//! ends ([`detect_batch`]), so that the first and last beats are judged like the others; it
+//! equals the stream's result ([`detect_streamed`]) except in the first [`BATCH_HEAD_S`] and the
+//! last ~delay of a record. Each peak is refined to the
 //! extremum, in the lead's detected [`Polarity`], of the 0.5 Hz high-passed signal within
 //! `refine_window_s` of the engine's estimate. Windows and thresholds are given in seconds or
 //! hertz and converted with the record's rate, which must lie in 50–20 000 Hz.
@@ -96,8 +98,10 @@ pub trait RPeakDetector: Send + Sync {
     fn detect(&self, ecg: &Ecg) -> Result<Detection>;
 }
 
-/// A detector that can also run incrementally. Its [`RPeakDetector::detect`] must equal
-/// pushing the record through [`stream`](Self::stream) then calling [`RPeakStream::finish`].
+/// A detector that can also run incrementally. Pushing a record through
+/// [`stream`](Self::stream) in any chunking then calling [`RPeakStream::finish`] gives
+/// [`detect_streamed`]; the built-in detectors' [`RPeakDetector::detect`] is [`detect_batch`],
+/// which sees the whole record and may differ near its ends.
 pub trait StreamingDetector: RPeakDetector {
     /// A fresh stream for a signal sampled at `fs`.
     fn stream(&self, fs: Hz) -> Result<RPeakStream>;
@@ -143,7 +147,8 @@ impl<T: StreamingDetector + ?Sized> StreamingDetector for Arc<T> {
     }
 }
 
-/// Batch detection through a detector's stream (what every built-in `detect` does).
+/// The stream's own result on a whole record: push it, then [`RPeakStream::finish`] (what a
+/// streaming caller gets; the built-in `detect` is [`detect_batch`]).
 pub fn detect_streamed<D: StreamingDetector + ?Sized>(
     detector: &D,
     ecg: &Ecg,
@@ -178,8 +183,7 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
 ///
 /// The gate needs the whole record, so [`stream`](StreamingDetector::stream) gives the inner
 /// detector's **ungated** stream; a streaming caller applies [`QualityGate::assess`] to the
-/// peaks of a finished stretch when it needs the same decision. Hence, unlike the plain
-/// detectors, `Gated::detect` equals the stream's output only on records that pass the gate.
+/// peaks of a finished stretch when it needs the same decision.
 ///
 /// ```
 /// use exg_signal::{Ecg, Hz, rpeaks::{default_detector, NoResult, RPeakDetector}};

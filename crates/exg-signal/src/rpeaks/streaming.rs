@@ -1,8 +1,9 @@
 //! The streaming API: [`RPeakStream`] (push chunks, get final peaks after a constant delay).
 //!
-//! Every built-in detector is a causal engine with a bounded look-ahead; the batch API pushes the
-//! whole record through the same stream and then calls [`RPeakStream::finish`], so batch and
-//! streaming results are identical by construction (and tested with random chunkings).
+//! Every built-in detector is a causal engine with a bounded look-ahead; the batch API runs the
+//! same stream over the record with mirrored ends (`batch.rs`), so it differs from the stream
+//! only near the record's ends. Any chunking gives the same stream result (tested with random
+//! chunkings).
 
 use std::collections::VecDeque;
 
@@ -118,7 +119,8 @@ pub(crate) trait Engine: Send {
 /// final, as absolute 0-based sample indices, in increasing order. A peak at sample `p` is
 /// returned by the push that delivers sample `p + delay()` (the delay is constant for a given
 /// detector and rate, see [`delay_s`](Self::delay_s)); [`finish`](Self::finish) returns the rest.
-/// Concatenating every output equals the batch detector's result on the same samples.
+/// Concatenating every output equals [`detect_streamed`](super::detect_streamed) on the same
+/// samples, whatever the chunking.
 ///
 /// A chunk holding NaN or an infinity is rejected with [`Error::NonFinite`] (absolute index)
 /// and leaves the stream unchanged, so a caller can drop or repair the chunk and continue.
