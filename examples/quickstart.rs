@@ -22,42 +22,42 @@ use anyhow::{Context, Result, ensure};
 use candle::{D, DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use exg::data::split::StratifiedKFold;
-use exg::data::synthetic::{Rhythm, SyntheticConfig, generate};
-use exg::features::{FeatureExtractor, HrvTime, Standardizer};
+use exg::features::{Extract, FeatureExtractor, HrvTime, Standardizer};
 use exg::model::init::SeededVarMap;
 use exg::model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use exg::signal::filter::ZScore;
 use exg::signal::rpeaks::{RPeakDetector, default_detector};
 use exg::signal::score::{Score, score_peaks};
+use exg::signal::synthetic::{SyntheticConfig, SyntheticRhythm, generate};
 use exg::signal::{Ecg, Hz, RPeaks};
 
 /// A class of the synthetic study: a rhythm at a heart-rate range (rate-based classes like
 /// SB/ST and rhythm-based ones like AFIB, as in the paper's Chapman classes).
 struct Class {
     name: &'static str,
-    rhythm: Rhythm,
+    rhythm: SyntheticRhythm,
     bpm: (f64, f64),
 }
 
 const CLASSES: [Class; 4] = [
     Class {
         name: "SR",
-        rhythm: Rhythm::Sinus,
+        rhythm: SyntheticRhythm::Sinus,
         bpm: (62.0, 95.0),
     },
     Class {
         name: "SB",
-        rhythm: Rhythm::Sinus,
+        rhythm: SyntheticRhythm::Sinus,
         bpm: (40.0, 56.0),
     },
     Class {
         name: "ST",
-        rhythm: Rhythm::Sinus,
+        rhythm: SyntheticRhythm::Sinus,
         bpm: (105.0, 150.0),
     },
     Class {
         name: "AFIB",
-        rhythm: Rhythm::AtrialFibrillation,
+        rhythm: SyntheticRhythm::AtrialFibrillation,
         bpm: (70.0, 130.0),
     },
 ];
@@ -160,7 +160,7 @@ fn main() -> Result<()> {
     let vars = SeededVarMap::new(7);
     let vb = vars.var_builder(DType::F32, &dev);
     let net = ExgNet::new(&cfg, vb.clone())?;
-    let aux = FeatureHead::new(&cfg, vb)?;
+    let aux = FeatureHead::new(&cfg.feature_head()?, vb)?;
     let mut params = net.trainable_vars();
     params.extend(aux.trainable_vars());
     let mut opt = AdamW::new(
@@ -201,7 +201,7 @@ fn main() -> Result<()> {
 
     let batch = 16;
     let mut order = fold.train.clone();
-    let mut rng = exg::data::split::SplitMix64::new(1);
+    let mut rng = exg::signal::rng::SplitMix64::new(1);
     for epoch in 0..epochs {
         rng.shuffle(&mut order);
         let mut total = 0.0;

@@ -3,19 +3,22 @@
 //! (exg-model). Oracle: the generator's own beat positions (it places every R wave itself).
 
 use candle::{DType, Device, Tensor};
-use exg::data::synthetic::{Rhythm, SyntheticConfig, generate};
-use exg::features::{FeatureExtractor, HrvTime, Standardizer};
+use exg::features::{Extract, HrvTime, Standardizer};
 use exg::model::init::SeededVarMap;
 use exg::model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use exg::signal::rpeaks::{RPeakDetector, by_name, default_detector};
 use exg::signal::score::score_peaks;
+use exg::signal::synthetic::{SyntheticConfig, SyntheticRhythm, generate};
 use exg::signal::{Hz, RPeaks};
 
 #[test]
 fn synthetic_record_flows_through_every_crate() -> anyhow::Result<()> {
     let fs = Hz::new(500.0)?;
     let mut vectors = Vec::new();
-    for (seed, rhythm) in [(1, Rhythm::Sinus), (2, Rhythm::AtrialFibrillation)] {
+    for (seed, rhythm) in [
+        (1, SyntheticRhythm::Sinus),
+        (2, SyntheticRhythm::AtrialFibrillation),
+    ] {
         let syn = generate(&SyntheticConfig {
             rhythm,
             heart_rate_bpm: 80.0,
@@ -50,7 +53,7 @@ fn synthetic_record_flows_through_every_crate() -> anyhow::Result<()> {
     cfg.input_len = 5000;
     let vars = SeededVarMap::new(3);
     let net = ExgNet::new(&cfg, vars.var_builder(DType::F32, &dev))?;
-    let aux = FeatureHead::new(&cfg, vars.var_builder(DType::F32, &dev))?;
+    let aux = FeatureHead::new(&cfg.feature_head()?, vars.var_builder(DType::F32, &dev))?;
     let xs = Tensor::zeros((2, 1, cfg.input_len), DType::F32, &dev)?;
     let rows: Vec<f32> = vectors
         .iter()

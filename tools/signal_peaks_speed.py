@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Side-by-side speed of whole-record R-peak detection: exg-signal vs NeuroKit2.
 
-    cargo build -p exg-signal --release --example rpeaks_time
+    cargo build --release --example rpeaks_time
     python3 tools/signal_peaks_speed.py [--records 100,119,203,208] [--detector pantompkins]
 
 For each 30-min MIT-BIH record (channel 0, 650,000 samples at 360 Hz) it times, in the same run:
   * NeuroKit2: nk.ecg_clean(method="neurokit") + nk.ecg_peaks(method="neurokit"), `--nk-repeats`
     repetitions after one warm-up;
-  * exg-signal: the `rpeaks_time` example (detector `--detector`), which loads the record once and
+  * exg-signal: the root package's `rpeaks_time` example (detector `--detector`), which loads the record once and
     times `detect` `--repeats` times in-process (file reading excluded on both sides).
 It prints min and median seconds per record and the ratio NeuroKit2 / exg (median and min).
 The example binary is looked up in $CARGO_TARGET_DIR (default ./target)/release/examples.
@@ -36,7 +36,7 @@ def main():
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(os.path.dirname(__file__), "../target"))
     exe = os.path.join(target, "release", "examples", "rpeaks_time")
     if not os.path.exists(exe):
-        sys.exit(f"{exe} not found: run `cargo build -p exg-signal --release --example rpeaks_time` first")
+        sys.exit(f"{exe} not found: run `cargo build --release --example rpeaks_time` first")
     print(f"| record | NeuroKit2 min / median s | exg {a.detector} min / median s | ratio (median) | ratio (min) |")
     print("|---|---|---|---|---|")
     ratios = []

@@ -87,7 +87,10 @@ def real_data_oracle():
            "notch60": {"sum": float(nt.sum()), "sumsq": float((nt ** 2).sum()), "at": lst(nt[idx])},
            "resample_500": {"len": len(rp), "sum": float(rp.sum()), "sumsq": float((rp ** 2).sum()),
                             "at": lst(rp[ridx])}}
-    with open(os.path.join(OUT, "mitdb100_oracle.json"), "w") as f:
+    # Read by the root package's tests/filter_mitdb.rs (exg-signal itself reads no files).
+    real_out = os.path.join(ROOT, "tests", "fixtures", "filter")
+    os.makedirs(real_out, exist_ok=True)
+    with open(os.path.join(real_out, "mitdb100_oracle.json"), "w") as f:
         json.dump(out, f, indent=1)
 
 
@@ -204,7 +207,7 @@ def main():
 
 def speed():
     """Side-by-side speed, one run: SciPy timed here (median of 7 runs), then the Rust criterion
-    bench `cargo bench -p exg-signal --bench filter` run from here; prints a Markdown table with
+    bench `cargo bench --bench filter` (root package) run from here; prints a Markdown table with
     the ratio SciPy / exg for the docs/benchmarks.md section."""
     import re
     import subprocess
@@ -242,7 +245,7 @@ def speed():
             runs.append(time.perf_counter() - t0)
         py[name] = (float(np.median(runs)), min(runs), max(runs))
     env = dict(os.environ)
-    out = subprocess.run(["cargo", "bench", "-p", "exg-signal", "--bench", "filter"], cwd=ROOT,
+    out = subprocess.run(["cargo", "bench", "--bench", "filter"], cwd=ROOT,
                          capture_output=True, text=True, env=env).stdout
     unit = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
     rust = {}

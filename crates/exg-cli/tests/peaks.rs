@@ -3,9 +3,9 @@
 
 use std::process::{Command, Output};
 
-use exg_data::synthetic::{SyntheticConfig, generate};
 use exg_signal::Hz;
 use exg_signal::rpeaks::{RPeakDetector, default_detector};
+use exg_signal::synthetic::{SyntheticConfig, generate};
 
 fn exg(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_exg"))

@@ -6,7 +6,7 @@
 //! File formats live in [`format`](mod@format): [`format::open`] sniffs the format of any supported file;
 //! WFDB records are read with [`format::wfdb::read_record`]`("dir/100")` (whole record, physical
 //! units), [`format::wfdb::SignalReader`] (chunked) and
-//! [`format::wfdb::read_annotations`]`("dir/100", "atr")` (with [`format::wfdb::is_beat`]).
+//! [`format::wfdb::read_annotations`]`("dir/100", "atr")` (beats: [`exg_signal::score::is_beat_symbol`]).
 //!
 //! Datasets live in [`dataset`]: Chapman-Shaoxing (`Diagnostics.xlsx` + waveform CSVs), CinC 2021
 //! (SNOMED CT codes), CinC 2017 (`REFERENCE.csv`) and MIT-BIH (beats, rhythm stretches), with
@@ -15,16 +15,14 @@
 //!
 //! Where tests find the real datasets (`$EXG_DATA_DIR`, `EXG_REQUIRE_DATA`): [`testdata`].
 //!
-//! Synthetic ECG with known beats and rhythm: [`synthetic`]. The R-peak detector conformance
-//! battery built on it (what every detector of `exg_signal::rpeaks` passes): [`conformance`].
+//! The synthetic ECG generator lives in `exg_signal::synthetic` (next to the signal types it
+//! produces); [`Record::from_synthetic`] turns its output into a [`Record`].
 
-pub mod conformance;
 pub mod dataset;
 mod error;
 pub mod format;
 mod record;
 pub mod split;
-pub mod synthetic;
 pub mod testdata;
 
 pub use error::{Error, Result};

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use exg_signal::synthetic::SyntheticEcg;
 use exg_signal::{Ecg, Hz};
 use serde::{Deserialize, Serialize};
 
@@ -133,5 +134,44 @@ impl Record {
             .channel_index(name)
             .ok_or_else(|| Error::NoSuchChannel(name.to_owned()))?;
         self.ecg(i)
+    }
+
+    /// A synthetic record ([`exg_signal::synthetic`]) as a [`Record`] (format `"synthetic"`):
+    /// one channel in mV, one WFDB-style beat annotation (`N`/`V`) per true R-peak, the rhythm
+    /// code (`SR`, `AFIB`, ...) in [`Metadata::labels`] and in the record name.
+    ///
+    /// ```
+    /// use exg_data::Record;
+    /// use exg_signal::{Hz, synthetic::{generate, SyntheticConfig}};
+    /// let syn = generate(&SyntheticConfig::new(Hz::new(250.0)?, 10.0))?;
+    /// let rec = Record::from_synthetic(&syn)?;
+    /// assert_eq!(rec.metadata.record, "synthetic-SR");
+    /// assert_eq!(rec.annotations.len(), syn.r_peaks.len());
+    /// assert_eq!(rec.ecg(0)?.samples(), syn.ecg.samples());
+    /// # Ok::<(), exg_data::Error>(())
+    /// ```
+    pub fn from_synthetic(syn: &SyntheticEcg) -> Result<Self> {
+        let ch = Channel {
+            name: syn.ecg.lead().unwrap_or("II").to_owned(),
+            units: "mV".into(),
+            gain: None,
+            samples: syn.ecg.samples().to_vec(),
+        };
+        let mut rec = Record::new("synthetic", syn.ecg.fs(), vec![ch])?;
+        rec.metadata.record = format!("synthetic-{}", syn.rhythm.code());
+        rec.metadata.labels = vec![syn.rhythm.code().to_owned()];
+        rec.annotations = syn
+            .r_peaks
+            .indices()
+            .iter()
+            .zip(&syn.beats)
+            .map(|(&sample, kind)| Annotation {
+                sample,
+                label: kind.symbol().to_owned(),
+                aux: String::new(),
+                duration_s: None,
+            })
+            .collect();
+        Ok(rec)
     }
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use exg_data::Error;
 use exg_data::dataset::chapman::{self, Chapman, Gender, Waveforms, read_diagnostics};
 use exg_data::dataset::{
-    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, Rhythm, Tally, assign,
+    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, RhythmLabel, Tally, assign,
 };
 
 fn data_dir() -> Option<PathBuf> {
@@ -103,7 +103,7 @@ fn synthetic_xlsx_and_csv_agree() {
     let c = read_diagnostics(mini().join("Diagnostics.csv")).unwrap();
     assert_eq!(x, c);
     assert_eq!(x.len(), 3);
-    assert_eq!(x[0].rhythm, Rhythm::AtrialFlutter);
+    assert_eq!(x[0].rhythm, RhythmLabel::AtrialFlutter);
     assert_eq!(x[0].patient_age, 71); // stored as text in the xlsx, like the real file
     assert_eq!(x[1].gender, Gender::Female);
     assert_eq!(x[2].r_axis, -5.0);
@@ -115,7 +115,7 @@ fn synthetic_xlsx_and_csv_agree() {
     assert_eq!(
         assign::<Paper6>(&[x[2].rhythm]),
         Assignment::Excluded(Exclusion::OutsideScheme(vec![
-            Rhythm::WanderingAtrialPacemaker
+            RhythmLabel::WanderingAtrialPacemaker
         ]))
     );
 }

@@ -7,7 +7,7 @@ use exg_data::dataset::chapman::read_diagnostics;
 use exg_data::dataset::cinc2017::parse_reference;
 use exg_data::dataset::mitdb::{beats, rhythm_stretches};
 use exg_data::dataset::{
-    Assignment, ClassScheme, Group4, Paper5, Rhythm, Scheme, assign, cinc2021,
+    Assignment, ClassScheme, Group4, Paper5, RhythmLabel, Scheme, assign, cinc2021,
 };
 use proptest::prelude::*;
 
@@ -40,7 +40,7 @@ proptest! {
             prop_assert_eq!(w[0].end, w[1].start);
             prop_assert_ne!(&w[0].rhythm, &w[1].rhythm);
         }
-        prop_assert!(beats(&ann).iter().all(|b| exg_data::format::wfdb::is_beat(&b.symbol)));
+        prop_assert!(beats(&ann).iter().all(|b| exg_signal::score::is_beat_symbol(&b.symbol)));
     }
 
     #[test]
@@ -50,17 +50,17 @@ proptest! {
 
     #[test]
     fn rhythm_parser_never_panics(text in "\\PC{0,12}") {
-        if let Ok(r) = text.parse::<Rhythm>() {
-            prop_assert!(Rhythm::ALL.contains(&r));
+        if let Ok(r) = text.parse::<RhythmLabel>() {
+            prop_assert!(RhythmLabel::ALL.contains(&r));
         }
         let _ = text.parse::<Scheme>();
     }
 
     #[test]
     fn assign_agrees_with_the_single_rhythm_map(
-        idx in prop::collection::vec(0usize..Rhythm::ALL.len(), 0..5),
+        idx in prop::collection::vec(0usize..RhythmLabel::ALL.len(), 0..5),
     ) {
-        let rhythms: Vec<Rhythm> = idx.iter().map(|&i| Rhythm::ALL[i]).collect();
+        let rhythms: Vec<RhythmLabel> = idx.iter().map(|&i| RhythmLabel::ALL[i]).collect();
         match assign::<Paper5>(&rhythms) {
             Assignment::Class(c) => prop_assert!(rhythms.iter().all(|&r| Paper5::of(r) == Some(c))),
             Assignment::Excluded(_) => prop_assert!(

@@ -5,7 +5,8 @@
 //! scikit-learn's `KFold(k, shuffle=True, random_state=seed)`, and an independent Python
 //! implementation of the documented stratified procedure (the golden fold assignment).
 
-use exg_data::split::{Fold, KFold, Mt19937, Shuffle, SplitMix64, StratifiedKFold, fold_of_each};
+use exg_data::split::{Fold, KFold, Mt19937, Shuffle, StratifiedKFold, fold_of_each};
+use exg_signal::rng::SplitMix64;
 use proptest::prelude::*;
 use serde_json::Value;
 

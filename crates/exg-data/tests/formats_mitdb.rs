@@ -4,7 +4,8 @@
 
 mod formats_support;
 
-use exg_data::format::wfdb::{SignalReader, is_beat, read_annotations, read_header, read_record};
+use exg_data::format::wfdb::{SignalReader, read_annotations, read_header, read_record};
+use exg_signal::score::is_beat_symbol;
 use formats_support::{data_dir, read_csv_rows};
 
 #[test]
@@ -51,7 +52,7 @@ fn all_48_records_headers_signals_annotations() {
             row["n_annotations"].parse::<usize>().unwrap(),
             "{name}"
         );
-        let beats = ann.iter().filter(|a| is_beat(&a.label)).count();
+        let beats = ann.iter().filter(|a| is_beat_symbol(&a.label)).count();
         assert_eq!(beats, row["n_beats"].parse::<usize>().unwrap(), "{name}");
         assert!(ann.windows(2).all(|w| w[0].sample <= w[1].sample), "{name}");
         assert!(ann.iter().all(|a| a.sample < rec.n_samples()));

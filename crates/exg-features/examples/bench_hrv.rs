@@ -6,8 +6,9 @@
 
 use std::time::Instant;
 
-use exg_data::format::wfdb::{is_beat, read_annotations};
+use exg_data::format::wfdb::read_annotations;
 use exg_features::{Complexity, HrvFrequency, HrvTime, Poincare};
+use exg_signal::score::is_beat_symbol;
 use exg_signal::{Hz, RPeaks};
 
 /// A named block of work to time.
@@ -25,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ann = read_annotations(dir.join(rec), "atr")?;
         let idx: Vec<usize> = ann
             .iter()
-            .filter(|a| is_beat(&a.label))
+            .filter(|a| is_beat_symbol(&a.label))
             .map(|a| a.sample)
             .collect();
         let len = idx[idx.len() - 1] + 1;

@@ -4,8 +4,10 @@
 //! `NaN`. Built for short (10-s) records as well as Holter-length ones.
 //!
 //! * [`FeatureExtractor`]: a named [`Schema`] (names, units, minimum beats / duration) and
-//!   `extract(ecg, peaks)` → [`FeatureVector`] of [`Feature`]s, each valid or invalid with an
-//!   [`Invalid`] reason. [`Concat`] joins extractors.
+//!   [`features`](FeatureExtractor::features) of a checked [`Input`] → [`FeatureVector`] of
+//!   [`Feature`]s, each valid or invalid with an [`Invalid`] reason. Callers use [`Extract`]'s
+//!   `extract(ecg, peaks)` / `extract_peaks(peaks)`, which check the input for every extractor.
+//!   [`Concat`] joins extractors.
 //! * HRV, NeuroKit2-compatible definitions: [`HrvTime`] (EXGnet's 17 via
 //!   [`HrvTime::exgnet17`], plus pNN50/pNN20/TINN/SDANN/SDNNI), [`HrvFrequency`] (Welch on
 //!   interpolated RR, Lomb–Scargle on raw RR), [`Poincare`] and [`Complexity`] (SampEn, ApEn,
@@ -16,27 +18,29 @@
 //! * [`ProvidedFeatures`]: dataset-provided columns (e.g. Chapman Diagnostics) as a source.
 //! * [`Standardizer`]: z-scoring fitted on a training fold only, saved as JSON.
 //!
+//! Every item is exported here, at the crate root (the modules are private).
+//!
 //! Every feature, its definition, unit, validity rule and source: `docs/features.md`.
 
 mod core;
 mod error;
-pub mod hrv;
-pub mod morphology;
-pub mod provided;
-pub mod rhythm;
+mod hrv;
+mod morphology;
+mod provided;
+mod rhythm;
 mod standardize;
 mod stats;
 
-pub use core::extractor::{Concat, FeatureExtractor, check_pair};
+pub use core::extractor::{Concat, Extract, FeatureExtractor, Input};
 pub use core::feature::{Feature, Invalid, Validity};
 pub use core::schema::{FeatureSpec, FeatureVector, Schema};
 pub use error::{Error, Result};
-pub use hrv::frequency::{HrvFrequency, PsdMethod};
-pub use hrv::nonlinear::{Complexity, Poincare};
-pub use hrv::time::{HrvTime, TimeFeature};
+pub use hrv::frequency::{BANDS, HrvFrequency, PsdMethod, ULF_MIN_DURATION_S, lomb_scargle};
+pub use hrv::nonlinear::{Complexity, Poincare, approximate_entropy, dfa_alpha, sample_entropy};
+pub use hrv::time::{HISTOGRAM_BIN_MS, HrvTime, TimeFeature};
 pub use morphology::{
     AtrialActivity, Delineation, DelineatorParams, Morphology, delineate, delineate_with,
 };
 pub use provided::{CHAPMAN_DIAGNOSTICS, ProvidedFeatures, ProvidedRecord};
-pub use rhythm::Rhythm;
+pub use rhythm::{COSEN_R_S, Rhythm};
 pub use standardize::Standardizer;

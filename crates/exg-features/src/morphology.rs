@@ -7,10 +7,8 @@
 
 use std::sync::Arc;
 
-use exg_signal::{Ecg, RPeaks};
-
 use crate::Result;
-use crate::core::extractor::{FeatureExtractor, check_pair};
+use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::{median, std};
@@ -118,7 +116,7 @@ pub fn delineate_with(
         .collect::<Option<_>>()?;
     let len = pre + post + 1;
     let ms = |s: f64| (s * fs).round() as isize;
-    // Baseline per lead: median over the PR segment 60..20 ms before R.
+    // Baseline per lead: median over the PR segment 80..40 ms before R.
     let base: Vec<f64> = templates
         .iter()
         .map(|t| median(&t[(pre as isize - ms(0.08)) as usize..(pre as isize - ms(0.04)) as usize]))
@@ -245,7 +243,7 @@ pub fn delineate_with(
 /// fits the record; invalid from peaks alone.
 ///
 /// ```
-/// use exg_features::{FeatureExtractor, Morphology};
+/// use exg_features::{Extract, Morphology};
 /// use exg_signal::{Ecg, Hz, RPeaks};
 /// let fs = Hz::new(500.0)?;
 /// // Triangular QRS of 80 ms width every 800 ms.
@@ -314,9 +312,11 @@ impl FeatureExtractor for Morphology {
     fn schema(&self) -> Arc<Schema> {
         self.schema.clone()
     }
-    fn extract(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<FeatureVector> {
-        check_pair(ecg, peaks)?;
-        let d = delineate(&[ecg.samples()], ecg.fs().get(), peaks.indices());
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        let Some(ecg) = input.ecg() else {
+            return Ok(needs_signal(&self.schema));
+        };
+        let d = delineate(&[ecg.samples()], ecg.fs().get(), input.peaks().indices());
         Ok(self.from_delineation(d.as_ref()))
     }
 }
@@ -332,7 +332,7 @@ impl FeatureExtractor for Morphology {
 /// drop; atrial flutter waves can still correlate (documented limitation). Needs 4 beats.
 ///
 /// ```
-/// use exg_features::{AtrialActivity, FeatureExtractor};
+/// use exg_features::{AtrialActivity, Extract};
 /// use exg_signal::{Ecg, Hz, RPeaks};
 /// let fs = Hz::new(500.0)?;
 /// let mut x = vec![0.0; 5000];
@@ -369,8 +369,11 @@ impl FeatureExtractor for AtrialActivity {
     fn schema(&self) -> Arc<Schema> {
         self.schema.clone()
     }
-    fn extract(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<FeatureVector> {
-        check_pair(ecg, peaks)?;
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        let Some(ecg) = input.ecg() else {
+            return Ok(needs_signal(&self.schema));
+        };
+        let peaks = input.peaks();
         let x = ecg.samples();
         let fs = ecg.fs();
         let (a, b) = (fs.samples(0.30), fs.samples(0.12));
@@ -422,6 +425,11 @@ impl FeatureExtractor for AtrialActivity {
             vec![Feature::from_value(present), corr],
         )
     }
+}
+
+/// Every feature invalid: computed from peaks alone.
+fn needs_signal(schema: &Arc<Schema>) -> FeatureVector {
+    FeatureVector::all_invalid(schema.clone(), Invalid::NeedsSignal)
 }
 
 /// Removes the least-squares line.

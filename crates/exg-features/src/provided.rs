@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use exg_signal::{Ecg, RPeaks};
-
-use crate::core::extractor::FeatureExtractor;
+use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::{Error, Result};
@@ -144,10 +142,7 @@ impl FeatureExtractor for ProvidedRecord {
     fn schema(&self) -> Arc<Schema> {
         self.row.schema().clone()
     }
-    fn extract(&self, _ecg: &Ecg, _peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(self.row.clone())
-    }
-    fn extract_peaks(&self, _peaks: &RPeaks) -> Result<FeatureVector> {
+    fn features(&self, _input: Input<'_>) -> Result<FeatureVector> {
         Ok(self.row.clone())
     }
 }

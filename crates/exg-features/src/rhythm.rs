@@ -5,7 +5,7 @@ use std::sync::Arc;
 use exg_signal::RPeaks;
 
 use crate::Result;
-use crate::core::extractor::FeatureExtractor;
+use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::hrv::{RrSeries, finite_or, gated};
@@ -87,8 +87,8 @@ impl FeatureExtractor for Rhythm {
     fn schema(&self) -> Arc<Schema> {
         self.schema.clone()
     }
-    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(self.compute(peaks))
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        Ok(self.compute(input.peaks()))
     }
 }
 

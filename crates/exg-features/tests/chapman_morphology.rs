@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use exg_features::{FeatureExtractor, Morphology, delineate};
+use exg_features::{Extract, Morphology, delineate};
 use exg_signal::rpeaks::{RPeakDetector, default_detector};
 use exg_signal::{Ecg, Hz};
 

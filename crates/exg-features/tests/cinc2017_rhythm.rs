@@ -6,7 +6,7 @@
 
 mod common;
 
-use exg_features::{AtrialActivity, Concat, FeatureExtractor, Rhythm};
+use exg_features::{AtrialActivity, Concat, Extract, Rhythm};
 use exg_signal::rpeaks::{RPeakDetector, default_detector};
 
 /// Probability that a random AF value exceeds a random normal one (ties count 1/2).

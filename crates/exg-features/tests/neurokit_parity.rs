@@ -7,8 +7,9 @@
 
 mod common;
 
-use exg_data::format::wfdb::{is_beat, read_annotations};
+use exg_data::format::wfdb::read_annotations;
 use exg_features::{Complexity, FeatureVector, HrvFrequency, HrvTime, Poincare};
+use exg_signal::score::is_beat_symbol;
 use exg_signal::{Hz, RPeaks};
 use serde_json::Value;
 
@@ -140,7 +141,7 @@ fn mitdb_records_and_10s_windows_match_neurokit() {
         let ann = read_annotations(dir.join(case["record"].as_str().unwrap()), "atr").unwrap();
         let beats: Vec<usize> = ann
             .iter()
-            .filter(|a| is_beat(&a.label))
+            .filter(|a| is_beat_symbol(&a.label))
             .map(|a| a.sample)
             .collect();
         let peaks = match case["start_s"].as_f64() {

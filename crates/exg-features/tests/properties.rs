@@ -2,8 +2,8 @@
 //! panic and give only invalid-or-finite values.
 
 use exg_features::{
-    AtrialActivity, Complexity, Concat, FeatureExtractor, FeatureVector, HrvFrequency, HrvTime,
-    Morphology, Poincare, Rhythm,
+    AtrialActivity, Complexity, Concat, Extract, FeatureVector, HrvFrequency, HrvTime, Morphology,
+    Poincare, Rhythm,
 };
 use exg_signal::{Ecg, Hz, RPeaks};
 use proptest::prelude::*;

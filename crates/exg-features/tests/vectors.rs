@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use exg_features::{
-    CHAPMAN_DIAGNOSTICS, Concat, Feature, FeatureExtractor, FeatureSpec, FeatureVector, HrvTime,
-    Invalid, ProvidedFeatures, Schema, Standardizer,
+    CHAPMAN_DIAGNOSTICS, Concat, Extract, Feature, FeatureExtractor, FeatureSpec, FeatureVector,
+    HrvTime, Invalid, ProvidedFeatures, Schema, Standardizer,
 };
 use exg_signal::{Ecg, Hz, RPeaks};
 
@@ -130,4 +130,53 @@ fn concat_joins_schemas_and_rejects_duplicates() {
     assert!(table.row("unknown").is_err());
     cols.remove("TAxis");
     assert!(ProvidedFeatures::from_columns(CHAPMAN_DIAGNOSTICS.to_vec(), &keys, &cols).is_err());
+}
+
+/// An extractor that ignores its input and returns a fixed vector (as a dataset-provided row
+/// does), optionally of the wrong schema.
+struct Fixed(FeatureVector, Arc<Schema>);
+
+impl FeatureExtractor for Fixed {
+    fn schema(&self) -> Arc<Schema> {
+        self.1.clone()
+    }
+    fn features(&self, _input: exg_features::Input<'_>) -> exg_features::Result<FeatureVector> {
+        Ok(self.0.clone())
+    }
+}
+
+#[test]
+fn every_extractor_gets_the_input_and_output_checks() {
+    // Oracle: the contract of `Extract` — peaks of another record are refused and a vector of
+    // another schema is refused, whatever the implementor does (provided rows included, which
+    // used to skip the pairing check by overriding `extract`).
+    let fs = Hz::new(500.0).unwrap();
+    let ecg = Ecg::new(vec![0.0; 5000], fs).unwrap();
+    let peaks_elsewhere = RPeaks::new(vec![100, 500, 900], fs, 4000).unwrap();
+    let keys = vec!["r1".to_string()];
+    let cols: HashMap<String, Vec<Option<f64>>> = CHAPMAN_DIAGNOSTICS
+        .iter()
+        .map(|s| (s.name.to_string(), vec![Some(1.0)]))
+        .collect();
+    let row = ProvidedFeatures::from_columns(CHAPMAN_DIAGNOSTICS.to_vec(), &keys, &cols)
+        .unwrap()
+        .for_record("r1")
+        .unwrap();
+    let own = Fixed(vec2(Some(1.0), None), schema2());
+    for ex in [&row as &dyn FeatureExtractor, &own] {
+        assert!(matches!(
+            ex.extract(&ecg, &peaks_elsewhere),
+            Err(exg_features::Error::PeaksMismatch(_))
+        ));
+        assert!(ex.extract_peaks(&peaks_elsewhere).is_ok());
+    }
+    let other_schema = Arc::new(Schema::new(vec![FeatureSpec::new("c", "1", 0, 0.0)]).unwrap());
+    let liar = Fixed(vec2(Some(1.0), None), other_schema);
+    assert!(matches!(
+        liar.extract_peaks(&peaks_elsewhere),
+        Err(exg_features::Error::SchemaMismatch(_))
+    ));
+    // Inside a Concat too.
+    let both = Concat::new(vec![Box::new(HrvTime::exgnet17()), Box::new(liar)]).unwrap();
+    assert!(both.extract_peaks(&peaks_elsewhere).is_err());
 }

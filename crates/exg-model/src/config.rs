@@ -45,6 +45,63 @@ impl Default for AuxConfig {
     }
 }
 
+/// What a [`FeatureHead`](crate::FeatureHead) needs: its own sizes and two numbers of the
+/// classifier it is trained with. Build it by hand for any [`Classifier`](crate::Classifier)
+/// (`embed_dim: model.embed_dim(), n_classes: model.num_classes()`), or from an EXGnet
+/// configuration with [`ExgNetConfig::feature_head`].
+///
+/// # Examples
+/// ```
+/// use exg_model::{ExgNetConfig, FeatureHeadConfig};
+/// let h = ExgNetConfig::paper().feature_head().unwrap();
+/// assert_eq!(h, FeatureHeadConfig { n_features: 17, hidden: vec![64, 128], embed_dim: 32, n_classes: 5 });
+/// assert_eq!(h.num_params(), 10_277);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureHeadConfig {
+    /// Number of input features.
+    pub n_features: usize,
+    /// Widths of the MLP's layers (each Linear + ReLU); the last one is the feature embedding.
+    pub hidden: Vec<usize>,
+    /// Size `D` of the classifier's embedding ([`Classifier::embed_dim`](crate::Classifier::embed_dim)).
+    pub embed_dim: usize,
+    /// Number of classes `K`.
+    pub n_classes: usize,
+}
+
+impl FeatureHeadConfig {
+    /// Checks every size is at least 1 (2 classes).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the bad size.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.n_features == 0 || self.hidden.is_empty() || self.hidden.contains(&0) {
+            return Err(Error::Config(
+                "aux: n_features and hidden widths must be >= 1".into(),
+            ));
+        }
+        if self.embed_dim == 0 || self.n_classes < 2 {
+            return Err(Error::Config(format!(
+                "feature head: embed_dim must be >= 1 and n_classes >= 2, got {} and {}",
+                self.embed_dim, self.n_classes
+            )));
+        }
+        Ok(())
+    }
+
+    /// Number of parameters of the branch.
+    pub fn num_params(&self) -> usize {
+        let mut p = 0;
+        let mut i = self.n_features;
+        for &h in &self.hidden {
+            p += i * h + h;
+            i = h;
+        }
+        p + (self.embed_dim + i) * self.n_classes + self.n_classes
+    }
+}
+
 /// The whole network.
 ///
 /// # Examples
@@ -223,12 +280,29 @@ impl ExgNetConfig {
                 ));
             }
         }
-        if let Some(aux) = &self.aux
-            && (aux.n_features == 0 || aux.hidden.is_empty() || aux.hidden.contains(&0))
-        {
-            return bad("aux: n_features and hidden widths must be >= 1".into());
+        if let Some(head) = self.aux_head() {
+            head.validate()?;
         }
         self.activation_len().map(|_| ())
+    }
+
+    /// The configuration of EXGnet's feature branch (`aux` sized for this network).
+    ///
+    /// # Errors
+    /// The configuration has no `aux` branch, or is invalid.
+    pub fn feature_head(&self) -> Result<FeatureHeadConfig, Error> {
+        self.validate()?;
+        self.aux_head()
+            .ok_or_else(|| Error::Config("the configuration has no aux branch".into()))
+    }
+
+    fn aux_head(&self) -> Option<FeatureHeadConfig> {
+        self.aux.as_ref().map(|a| FeatureHeadConfig {
+            n_features: a.n_features,
+            hidden: a.hidden.clone(),
+            embed_dim: self.embed_dim(),
+            n_classes: self.n_classes,
+        })
     }
 
     /// Widths of the three cascaded convolutions of a block of `width` channels.
@@ -281,15 +355,7 @@ impl ExgNetConfig {
         }
         params += cin * self.n_classes + self.n_classes;
         flops += 2 * (cin * self.n_classes) as u64;
-        let aux_params = self.aux.as_ref().map_or(0, |a| {
-            let mut p = 0;
-            let mut i = a.n_features;
-            for &h in &a.hidden {
-                p += i * h + h;
-                i = h;
-            }
-            p + (cin + i) * self.n_classes + self.n_classes
-        });
+        let aux_params = self.aux_head().map_or(0, |h| h.num_params());
         Ok(Cost {
             params,
             aux_params,

@@ -1,6 +1,12 @@
 //! The crate's error type.
 
-/// Errors of exg-model.
+/// Errors of exg-model: the one error type of the crate's model-level API (building, loading,
+/// saving, validating configurations and input). Tensor errors are wrapped as
+/// [`Error::Candle`].
+///
+/// Tensor-level functions (the [`ops`](crate::ops), layer forwards, the
+/// [`Classifier`](crate::Classifier) methods) return [`candle::Result`] instead, as candle-nn's
+/// `Module` does, so they compose with candle code; `?` converts their errors into this type.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -20,14 +26,6 @@ pub enum Error {
         path: std::path::PathBuf,
         /// The cause.
         source: std::io::Error,
-    },
-    /// A JSON configuration could not be parsed.
-    #[error("{path}: {source}")]
-    Json {
-        /// The file.
-        path: std::path::PathBuf,
-        /// The cause.
-        source: serde_json::Error,
     },
 }
 

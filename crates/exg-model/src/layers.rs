@@ -1,20 +1,75 @@
 //! Layers: convolution + batch norm, the multiresolution block, linear.
 //!
-//! Each layer records the tensors it owns (name, tensor) in a [`Registry`] while it is built, so
-//! the model can list, save and optimise its own parameters without reaching into a `VarMap`.
+//! Every layer is built from a plain [`VarBuilder`] (its tensors are named under the builder's
+//! prefix, PyTorch style) and records the tensors it owns, by full name, in a [`NamedTensors`]
+//! ([`Linear::tensors`], ...). A model built from these layers lists, saves and optimises its own
+//! parameters from them without reaching into a `VarMap`.
+//!
+//! ```
+//! # fn main() -> candle::Result<()> {
+//! use candle::{DType, Device, Tensor};
+//! use exg_model::init::SeededVarMap;
+//! use exg_model::layers::MultiResBlock;
+//! let vb = SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu);
+//! let block = MultiResBlock::new(1, [2, 4, 6], 5, 1, 2, 1e-5, 0.1, vb.pp("block"))?;
+//! let y = block.forward(&Tensor::ones((3, 1, 20), DType::F32, &Device::Cpu)?, true)?;
+//! assert_eq!(y.dims(), &[3, 12, 10]);
+//! let names: Vec<&str> = block.tensors().parameters().iter().map(|(n, _)| n.as_str()).collect();
+//! assert_eq!(names[0], "block.a.conv.weight");
+//! assert_eq!(block.tensors().trainable_vars().len(), names.len());
+//! # Ok(()) }
+//! ```
 
 use candle::{DType, Tensor, Var};
 use candle_nn::{Init, VarBuilder};
 
 use crate::ops::{self, Conv1dGeometry, Normalize};
 
-/// Names and tensors a model owns, in construction order.
+/// The tensors a layer or model owns, by full name (`vb` prefix + local name), in construction
+/// order: trainable parameters, and state that is saved but never trained (batch-norm running
+/// statistics).
 #[derive(Clone, Debug, Default)]
-pub struct Registry {
+pub struct NamedTensors {
+    params: Vec<(String, Tensor)>,
+    buffers: Vec<(String, Tensor)>,
+}
+
+impl NamedTensors {
     /// Trainable parameters.
-    pub params: Vec<(String, Tensor)>,
-    /// Batch-norm running statistics (saved, never trained).
-    pub buffers: Vec<(String, Tensor)>,
+    pub fn parameters(&self) -> &[(String, Tensor)] {
+        &self.params
+    }
+
+    /// Saved, never trained state (batch-norm running statistics).
+    pub fn buffers(&self) -> &[(String, Tensor)] {
+        &self.buffers
+    }
+
+    /// Parameters, then buffers (what a checkpoint holds).
+    pub fn all(&self) -> Vec<(String, Tensor)> {
+        self.params.iter().chain(&self.buffers).cloned().collect()
+    }
+
+    /// The parameters that are variables (for an optimiser); empty when the layer was built
+    /// from constant tensors (e.g. loaded from a file for inference).
+    pub fn trainable_vars(&self) -> Vec<Var> {
+        self.params
+            .iter()
+            .filter(|(_, t)| t.is_variable())
+            .filter_map(|(_, t)| Var::from_tensor(t).ok())
+            .collect()
+    }
+
+    /// Number of parameter elements.
+    pub fn num_params(&self) -> usize {
+        self.params.iter().map(|(_, t)| t.elem_count()).sum()
+    }
+
+    /// Appends `other`'s tensors (to collect a composite model's tensors from its layers).
+    pub fn extend(&mut self, other: &NamedTensors) {
+        self.params.extend(other.params.iter().cloned());
+        self.buffers.extend(other.buffers.iter().cloned());
+    }
 }
 
 fn full(vb: &VarBuilder, name: &str) -> String {
@@ -28,7 +83,7 @@ fn full(vb: &VarBuilder, name: &str) -> String {
 
 fn param(
     vb: &VarBuilder,
-    reg: &mut Registry,
+    reg: &mut NamedTensors,
     shape: &[usize],
     name: &str,
     init: Init,
@@ -54,19 +109,15 @@ pub struct BatchNorm1d {
     running_var: Var,
     eps: f64,
     momentum: f64,
+    tensors: NamedTensors,
 }
 
 impl BatchNorm1d {
     /// `weight`, `bias`, `running_mean`, `running_var` under `vb` (PyTorch names).
-    pub fn new(
-        c: usize,
-        eps: f64,
-        momentum: f64,
-        vb: VarBuilder,
-        reg: &mut Registry,
-    ) -> candle::Result<Self> {
-        let gamma = param(&vb, reg, &[c], "weight", Init::Const(1.0))?;
-        let beta = param(&vb, reg, &[c], "bias", Init::Const(0.0))?;
+    pub fn new(c: usize, eps: f64, momentum: f64, vb: VarBuilder) -> candle::Result<Self> {
+        let mut reg = NamedTensors::default();
+        let gamma = param(&vb, &mut reg, &[c], "weight", Init::Const(1.0))?;
+        let beta = param(&vb, &mut reg, &[c], "bias", Init::Const(0.0))?;
         let rm = Var::from_tensor(&vb.get_with_hints(c, "running_mean", Init::Const(0.0))?)?;
         let rv = Var::from_tensor(&vb.get_with_hints(c, "running_var", Init::Const(1.0))?)?;
         reg.buffers
@@ -80,7 +131,13 @@ impl BatchNorm1d {
             running_var: rv,
             eps,
             momentum,
+            tensors: reg,
         })
+    }
+
+    /// The layer's tensors (`weight`, `bias`; buffers `running_mean`, `running_var`).
+    pub fn tensors(&self) -> &NamedTensors {
+        &self.tensors
     }
 
     /// `act(bn(x) [+ residual])`; in training mode normalises with the batch statistics and
@@ -162,6 +219,7 @@ pub struct ConvBn {
     weight: Tensor,
     geometry: Conv1dGeometry,
     bn: BatchNorm1d,
+    tensors: NamedTensors,
 }
 
 impl ConvBn {
@@ -175,21 +233,28 @@ impl ConvBn {
         eps: f64,
         momentum: f64,
         vb: VarBuilder,
-        reg: &mut Registry,
     ) -> candle::Result<Self> {
+        let mut reg = NamedTensors::default();
         let weight = param(
             &vb.pp("conv"),
-            reg,
+            &mut reg,
             &[cout, cin, kernel],
             "weight",
             torch_uniform(cin * kernel),
         )?;
-        let bn = BatchNorm1d::new(cout, eps, momentum, vb.pp("bn"), reg)?;
+        let bn = BatchNorm1d::new(cout, eps, momentum, vb.pp("bn"))?;
+        reg.extend(bn.tensors());
         Ok(Self {
             weight,
             geometry,
             bn,
+            tensors: reg,
         })
+    }
+
+    /// The layer's tensors (`conv.weight`, then the batch norm's).
+    pub fn tensors(&self) -> &NamedTensors {
+        &self.tensors
     }
 
     /// `act(bn(conv(x)) [+ residual])`.
@@ -219,6 +284,7 @@ pub struct MultiResBlock {
     convs: [ConvBn; 3],
     shortcut: ConvBn,
     pool: usize,
+    tensors: NamedTensors,
 }
 
 impl MultiResBlock {
@@ -233,30 +299,11 @@ impl MultiResBlock {
         eps: f64,
         momentum: f64,
         vb: VarBuilder,
-        reg: &mut Registry,
     ) -> candle::Result<Self> {
         let g = Conv1dGeometry::same(kernel, dilation);
-        let a = ConvBn::new(cin, widths[0], kernel, g, eps, momentum, vb.pp("a"), reg)?;
-        let b = ConvBn::new(
-            widths[0],
-            widths[1],
-            kernel,
-            g,
-            eps,
-            momentum,
-            vb.pp("b"),
-            reg,
-        )?;
-        let c = ConvBn::new(
-            widths[1],
-            widths[2],
-            kernel,
-            g,
-            eps,
-            momentum,
-            vb.pp("c"),
-            reg,
-        )?;
+        let a = ConvBn::new(cin, widths[0], kernel, g, eps, momentum, vb.pp("a"))?;
+        let b = ConvBn::new(widths[0], widths[1], kernel, g, eps, momentum, vb.pp("b"))?;
+        let c = ConvBn::new(widths[1], widths[2], kernel, g, eps, momentum, vb.pp("c"))?;
         let width = widths.iter().sum();
         let shortcut = ConvBn::new(
             cin,
@@ -266,13 +313,22 @@ impl MultiResBlock {
             eps,
             momentum,
             vb.pp("shortcut"),
-            reg,
         )?;
+        let mut tensors = NamedTensors::default();
+        for l in [&a, &b, &c, &shortcut] {
+            tensors.extend(l.tensors());
+        }
         Ok(Self {
             convs: [a, b, c],
             shortcut,
             pool,
+            tensors,
         })
+    }
+
+    /// The block's tensors (`a.*`, `b.*`, `c.*`, `shortcut.*`).
+    pub fn tensors(&self) -> &NamedTensors {
+        &self.tensors
     }
 
     /// # Shapes
@@ -293,19 +349,31 @@ impl MultiResBlock {
 pub struct Linear {
     weight: Tensor,
     bias: Tensor,
+    tensors: NamedTensors,
 }
 
 impl Linear {
     /// `weight (out, in)` and `bias (out)` under `vb`, PyTorch's default init.
-    pub fn new(
-        din: usize,
-        dout: usize,
-        vb: VarBuilder,
-        reg: &mut Registry,
-    ) -> candle::Result<Self> {
-        let weight = param(&vb, reg, &[dout, din], "weight", torch_uniform(din))?;
-        let bias = param(&vb, reg, &[dout], "bias", torch_uniform(din))?;
-        Ok(Self { weight, bias })
+    pub fn new(din: usize, dout: usize, vb: VarBuilder) -> candle::Result<Self> {
+        let mut tensors = NamedTensors::default();
+        let weight = param(
+            &vb,
+            &mut tensors,
+            &[dout, din],
+            "weight",
+            torch_uniform(din),
+        )?;
+        let bias = param(&vb, &mut tensors, &[dout], "bias", torch_uniform(din))?;
+        Ok(Self {
+            weight,
+            bias,
+            tensors,
+        })
+    }
+
+    /// The layer's tensors (`weight`, `bias`).
+    pub fn tensors(&self) -> &NamedTensors {
+        &self.tensors
     }
 
     /// The weight matrix `(out, in)` (Grad-CAM's channel weights for a GAP + linear head).

@@ -3,18 +3,22 @@
 //! The EXGnet network (single-lead ECG classifier built from multiresolution blocks) on
 //! [candle](https://github.com/huggingface/candle), with its own CPU kernels for the hot layers.
 //!
+//! * [`Classifier`]: the seam every network implements (trunk/head split, variables, the
+//!   Grad-CAM head weight); a trainer and explanation methods need nothing else.
 //! * [`ExgNet`]: the deployable network (`net.*` parameters): trunk of [`layers::MultiResBlock`]s,
-//!   global average pooling, one linear layer. Implements [`Classifier`], whose
-//!   [`Classifier::forward_all_t`] returns a [`Forward`] with the activation map (for Grad-CAM),
-//!   the embedding and the logits, all in the autograd graph.
-//! * [`FeatureHead`]: the train-only branch (`aux.*`) joining quantitative features.
+//!   global average pooling, one linear layer. Its [`Classifier::forward_all_t`] returns a
+//!   [`Forward`] with the activation map (for Grad-CAM), the embedding and the logits, all in
+//!   the autograd graph.
+//! * [`FeatureHead`]: the train-only branch (`aux.*`) joining quantitative features to any
+//!   [`Classifier`]'s embedding, sized by a [`FeatureHeadConfig`].
 //! * [`ExgNetConfig`]: serde configuration, presets [`ExgNetConfig::paper`] and
 //!   [`ExgNetConfig::edge`], parameter and FLOP counts ([`ExgNetConfig::cost`]).
+//! * [`layers`]: the building blocks, each built from a plain `VarBuilder` and listing its own
+//!   tensors ([`layers::NamedTensors`]), for other networks too.
 //! * [`ops`]: conv1d, fused batch norm and max pooling as candle custom ops with hand-written,
 //!   finite-difference-tested gradients (candle 0.11.1's CPU conv1d gradients are wrong for
 //!   batch > 1).
 //! * [`init::SeededVarMap`]: seeded, reproducible initialisation.
-//! * [`bench`](mod@bench): the training-step and inference benchmarks behind `exg bench`.
 //!
 //! Conventions: tensors are `(batch, channel, time)`; inputs are one lead at the configured
 //! sampling rate and length. This crate knows nothing about ECG files or features: it takes
@@ -32,10 +36,13 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Errors: one [`Error`] for the model-level API (constructors, `load`/`save`, configuration and
+//! input checks), wrapping candle's. Tensor-level functions ([`ops`], layer forwards, the
+//! [`Classifier`] methods) return [`candle::Result`], as candle-nn does, and `?` converts.
+//!
 //! Other crates of the workspace: `exg-signal` (signals, filters, R-peaks), `exg-data` (file
 //! formats, datasets), `exg-features` (HRV features), `exg-cli` (the `exg` binary).
 
-pub mod bench;
 pub mod config;
 mod error;
 pub mod init;
@@ -43,6 +50,6 @@ pub mod layers;
 mod model;
 pub mod ops;
 
-pub use config::{AuxConfig, BlockConfig, Cost, ExgNetConfig};
+pub use config::{AuxConfig, BlockConfig, Cost, ExgNetConfig, FeatureHeadConfig};
 pub use error::{Error, Result};
 pub use model::{Classifier, ExgNet, FeatureHead, Forward};

@@ -7,8 +7,8 @@ use std::path::Path;
 use candle::{D, DType, Device, Tensor, Var};
 use candle_nn::VarBuilder;
 
-use crate::config::ExgNetConfig;
-use crate::layers::{Linear, MultiResBlock, Registry};
+use crate::config::{ExgNetConfig, FeatureHeadConfig};
+use crate::layers::{Linear, MultiResBlock, NamedTensors};
 use crate::{Error, Result};
 
 /// Everything one forward pass exposes. The tensors stay in the autograd graph.
@@ -22,10 +22,54 @@ pub struct Forward {
     pub logits: Tensor,
 }
 
-/// A single-lead classifier with a visible trunk/head split.
+/// A single-lead classifier with a visible trunk/head split: the seam a trainer, the feature
+/// head ([`FeatureHead`]) and explanation methods build on.
 ///
-/// candle's backward keeps gradients of variables only, so Grad-CAM needs the head as a separate
-/// function of the activations (it can be re-run on a detached leaf copy of them).
+/// What each consumer uses:
+///
+/// * a trainer: [`forward_all_t`](Classifier::forward_all_t) (logits for the loss, the
+///   embedding for a [`FeatureHead`]) and [`trainable_vars`](Classifier::trainable_vars) for the
+///   optimiser; [`named_tensors`](Classifier::named_tensors) to checkpoint.
+/// * Grad-CAM: the last conv stage's activations `A (B, C, T')` from
+///   [`activations_t`](Classifier::activations_t) and the head as a separate function of them,
+///   [`head_t`](Classifier::head_t). candle's backward keeps gradients of variables only, so the
+///   general path re-runs the head on a leaf copy of the activations
+///   (`Var::from_tensor(&a.detach())`) and backpropagates a class score to it. When the head is
+///   global average pooling then one linear layer, [`head_weight`](Classifier::head_weight)
+///   returns `W (K, C)` and the map is `ReLU(sum_k W[c, k] / T' * A_k)` in closed form (and
+///   differentiable with respect to the trunk's parameters).
+///
+/// The trait is object safe: `Box<dyn Classifier>` works.
+///
+/// # Errors
+/// The tensor-level methods return [`candle::Result`], like candle-nn's `Module`/`ModuleT`;
+/// `?` converts into [`crate::Error`].
+///
+/// # Examples
+/// A trainer step written against the trait only:
+/// ```
+/// # fn main() -> exg_model::Result<()> {
+/// use candle::{DType, Device, Tensor};
+/// use candle_nn::{Optimizer, SGD};
+/// use exg_model::{Classifier, ExgNet, ExgNetConfig, init::SeededVarMap};
+/// fn step(model: &dyn Classifier, opt: &mut SGD, x: &Tensor, y: &Tensor) -> candle::Result<f32> {
+///     let out = model.forward_all_t(x, true)?;
+///     let loss = candle_nn::loss::cross_entropy(&out.logits, y)?;
+///     opt.backward_step(&loss)?;
+///     loss.to_scalar::<f32>()
+/// }
+/// let cfg = ExgNetConfig::tiny();
+/// let net = ExgNet::new(&cfg, SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu))?;
+/// let mut opt = SGD::new(net.trainable_vars(), 0.05)?;
+/// let x = Tensor::randn(0f32, 1., (4, 1, cfg.input_len), &Device::Cpu)?;
+/// let y = Tensor::new(&[0u32, 1, 2, 0], &Device::Cpu)?;
+/// let first = step(&net, &mut opt, &x, &y)?;
+/// for _ in 0..20 {
+///     step(&net, &mut opt, &x, &y)?;
+/// }
+/// assert!(step(&net, &mut opt, &x, &y)? < first);
+/// # Ok(()) }
+/// ```
 pub trait Classifier: candle::ModuleT + Send + Sync {
     /// Number of classes `K`.
     fn num_classes(&self) -> usize;
@@ -50,6 +94,19 @@ pub trait Classifier: candle::ModuleT + Send + Sync {
             embedding,
             logits,
         })
+    }
+    /// Every tensor that defines the model, by full name: parameters, then saved state that is
+    /// not trained (batch-norm running statistics). What a checkpoint holds.
+    fn named_tensors(&self) -> Vec<(String, Tensor)>;
+    /// The parameters an optimiser updates (no running statistics). Empty for a model built
+    /// from constant tensors (loaded for inference).
+    fn trainable_vars(&self) -> Vec<Var>;
+    /// `W (K, C)` when [`head_t`](Classifier::head_t) is exactly global average pooling over
+    /// time followed by one linear layer (`logits = mean_t(A) W^T + b`), so Grad-CAM's channel
+    /// weights for class `c` are `W[c, :] / T'`. `None` (the default): any other head; use the
+    /// general path (backpropagate to a leaf copy of the activations).
+    fn head_weight(&self) -> Option<&Tensor> {
+        None
     }
 }
 
@@ -77,7 +134,7 @@ pub struct ExgNet {
     cfg: ExgNetConfig,
     blocks: Vec<MultiResBlock>,
     head: Linear,
-    reg: Registry,
+    tensors: NamedTensors,
 }
 
 impl ExgNet {
@@ -88,7 +145,7 @@ impl ExgNet {
     pub fn new(cfg: &ExgNetConfig, vb: VarBuilder) -> Result<Self> {
         cfg.validate()?;
         let vb = vb.pp("net");
-        let mut reg = Registry::default();
+        let mut tensors = NamedTensors::default();
         let mut blocks = Vec::with_capacity(cfg.blocks.len());
         let mut cin = 1;
         for (i, b) in cfg.blocks.iter().enumerate() {
@@ -102,16 +159,17 @@ impl ExgNet {
                 cfg.bn_eps,
                 cfg.bn_momentum,
                 vb.pp("blocks").pp(i),
-                &mut reg,
             )?);
+            tensors.extend(blocks[i].tensors());
             cin = b.width;
         }
-        let head = Linear::new(cin, cfg.n_classes, vb.pp("head"), &mut reg)?;
+        let head = Linear::new(cin, cfg.n_classes, vb.pp("head"))?;
+        tensors.extend(head.tensors());
         Ok(Self {
             cfg: cfg.clone(),
             blocks,
             head,
-            reg,
+            tensors,
         })
     }
 
@@ -147,29 +205,9 @@ impl ExgNet {
         &self.cfg
     }
 
-    /// Every tensor of the model (parameters, then running statistics), by full name.
-    pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
-        self.reg
-            .params
-            .iter()
-            .chain(&self.reg.buffers)
-            .cloned()
-            .collect()
-    }
-
-    /// The trainable variables (for an optimiser). Empty for a model loaded from a file.
-    pub fn trainable_vars(&self) -> Vec<Var> {
-        vars(&self.reg)
-    }
-
-    /// Number of trainable parameters.
+    /// Number of parameters of the signal path (also for a model loaded for inference).
     pub fn num_params(&self) -> usize {
-        self.reg.params.iter().map(|(_, t)| t.elem_count()).sum()
-    }
-
-    /// The deployed head's weight `(K, C)`.
-    pub fn head_weight(&self) -> &Tensor {
-        self.head.weight()
+        self.tensors.num_params()
     }
 
     /// Class probabilities for a batch of records, in inference mode.
@@ -204,14 +242,6 @@ impl ExgNet {
         }
         Ok(())
     }
-}
-
-fn vars(reg: &Registry) -> Vec<Var> {
-    reg.params
-        .iter()
-        .filter(|(_, t)| t.is_variable())
-        .filter_map(|(_, t)| Var::from_tensor(t).ok())
-        .collect()
 }
 
 /// Writes safetensors atomically (temporary file in the same folder, then rename).
@@ -252,50 +282,86 @@ impl Classifier for ExgNet {
         let logits = self.head.forward(&emb)?;
         Ok((emb, logits))
     }
+
+    fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        self.tensors.all()
+    }
+
+    fn trainable_vars(&self) -> Vec<Var> {
+        self.tensors.trainable_vars()
+    }
+
+    fn head_weight(&self) -> Option<&Tensor> {
+        Some(self.head.weight())
+    }
 }
 
 /// The train-only joint head: an MLP embeds the quantitative features, which are concatenated
-/// with the signal embedding and classified by one linear layer. Parameters live under `aux.*`,
-/// so the deployable model never sees them.
+/// with a classifier's signal embedding and classified by one linear layer. Parameters live
+/// under `aux.*`, so the deployable model never sees them.
+///
+/// It depends on the classifier only through the embedding size and the number of classes
+/// ([`FeatureHeadConfig`]), so any [`Classifier`] can be trained with it.
+///
+/// # Examples
+/// ```
+/// # fn main() -> exg_model::Result<()> {
+/// use candle::{DType, Device, Tensor};
+/// use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead, FeatureHeadConfig};
+/// use exg_model::init::SeededVarMap;
+/// let cfg = ExgNetConfig::tiny();
+/// let vb = SeededVarMap::new(0).var_builder(DType::F32, &Device::Cpu);
+/// let net = ExgNet::new(&cfg, vb.clone())?;
+/// let head = FeatureHead::new(
+///     &FeatureHeadConfig { n_features: 4, hidden: vec![8], embed_dim: net.embed_dim(), n_classes: net.num_classes() },
+///     vb,
+/// )?;
+/// let x = Tensor::randn(0f32, 1., (2, 1, cfg.input_len), &Device::Cpu)?;
+/// let features = Tensor::randn(0f32, 1., (2, 4), &Device::Cpu)?;
+/// let joint = head.forward(&net.forward_all_t(&x, true)?.embedding, &features)?;
+/// assert_eq!(joint.dims(), &[2, cfg.n_classes]);
+/// assert!(head.named_tensors().iter().all(|(name, _)| name.starts_with("aux.")));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct FeatureHead {
     mlp: Vec<Linear>,
     head: Linear,
     n_features: usize,
-    reg: Registry,
+    tensors: NamedTensors,
 }
 
 impl FeatureHead {
-    /// Builds the branch from `cfg.aux` (root `vb`; the branch adds the `aux` prefix).
+    /// Builds the branch (root `vb`; the branch adds the `aux` prefix). For EXGnet's branch use
+    /// [`ExgNetConfig::feature_head`].
     ///
     /// # Errors
-    /// `cfg.aux` is `None`, or the configuration is invalid.
-    pub fn new(cfg: &ExgNetConfig, vb: VarBuilder) -> Result<Self> {
+    /// An invalid configuration, or tensors of the wrong shape in `vb`.
+    pub fn new(cfg: &FeatureHeadConfig, vb: VarBuilder) -> Result<Self> {
         cfg.validate()?;
-        let aux = cfg
-            .aux
-            .as_ref()
-            .ok_or_else(|| Error::Config("the configuration has no aux branch".into()))?;
         let vb = vb.pp("aux");
-        let mut reg = Registry::default();
+        let mut tensors = NamedTensors::default();
         let mut mlp = Vec::new();
-        let mut din = aux.n_features;
-        for (i, &h) in aux.hidden.iter().enumerate() {
-            mlp.push(Linear::new(din, h, vb.pp("mlp").pp(i), &mut reg)?);
+        let mut din = cfg.n_features;
+        for (i, &h) in cfg.hidden.iter().enumerate() {
+            let layer = Linear::new(din, h, vb.pp("mlp").pp(i))?;
+            tensors.extend(layer.tensors());
+            mlp.push(layer);
             din = h;
         }
-        let head = Linear::new(
-            cfg.embed_dim() + din,
-            cfg.n_classes,
-            vb.pp("head"),
-            &mut reg,
-        )?;
+        let head = Linear::new(cfg.embed_dim + din, cfg.n_classes, vb.pp("head"))?;
+        tensors.extend(head.tensors());
         Ok(Self {
             mlp,
             head,
-            n_features: aux.n_features,
-            reg,
+            n_features: cfg.n_features,
+            tensors,
         })
+    }
+
+    /// Number of features `F` the branch takes.
+    pub fn n_features(&self) -> usize {
+        self.n_features
     }
 
     /// Joint logits.
@@ -320,16 +386,16 @@ impl FeatureHead {
 
     /// The trainable variables.
     pub fn trainable_vars(&self) -> Vec<Var> {
-        vars(&self.reg)
+        self.tensors.trainable_vars()
     }
 
     /// Number of parameters.
     pub fn num_params(&self) -> usize {
-        self.reg.params.iter().map(|(_, t)| t.elem_count()).sum()
+        self.tensors.num_params()
     }
 
     /// Every tensor of the branch by full name.
     pub fn named_tensors(&self) -> Vec<(String, Tensor)> {
-        self.reg.params.clone()
+        self.tensors.all()
     }
 }

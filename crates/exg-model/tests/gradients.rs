@@ -433,10 +433,9 @@ fn linear_and_head_gradients_match_finite_differences() {
     // Oracle: central finite differences; the head is GAP over time then Linear (the same path
     // as ExgNet's head), fed a transposed (non-contiguous) activation.
     use exg_model::init::SeededVarMap;
-    use exg_model::layers::{Linear, Registry};
+    use exg_model::layers::Linear;
     let vars = SeededVarMap::new(3);
-    let mut reg = Registry::default();
-    let lin = Linear::new(4, 3, vars.var_builder(DType::F64, &Device::Cpu), &mut reg).unwrap();
+    let lin = Linear::new(4, 3, vars.var_builder(DType::F64, &Device::Cpu)).unwrap();
     let a = var(&[2, 6, 4], 50); // (B, T, C), transposed below to (B, C, T)
     let f = || {
         let emb = a.as_tensor().transpose(1, 2).unwrap().mean(2).unwrap();

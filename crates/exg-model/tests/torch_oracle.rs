@@ -189,7 +189,11 @@ fn build(fx: &Fixture, dtype: DType) -> (ExgNet, FeatureHead) {
     }
     let vb = vars.var_builder(dtype, &Device::Cpu);
     let net = ExgNet::new(&fx.cfg, vb.clone()).expect("network builds from the fixture");
-    let aux = FeatureHead::new(&fx.cfg, vb).expect("feature branch builds");
+    let head = fx
+        .cfg
+        .feature_head()
+        .expect("the fixture has a feature branch");
+    let aux = FeatureHead::new(&head, vb).expect("feature branch builds");
     let now = vars.var_map().all_vars().len();
     assert_eq!(
         now,

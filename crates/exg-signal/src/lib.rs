@@ -54,6 +54,12 @@
 //! # Ok::<(), exg_signal::Error>(())
 //! ```
 //!
+//! ## Synthetic ECG ([`synthetic`]) and random numbers ([`rng`])
+//! [`synthetic::generate`] draws a deterministic ECG with known R-peaks (sinus, sinus
+//! arrhythmia, AF-like, flutter-like rhythms, PVCs, noise): the ground truth of the detector
+//! conformance battery ([`rpeaks::conformance`]) and of many tests. [`rng::SplitMix64`] is the
+//! seeded generator behind it.
+//!
 //! ## Other crates
 //! `exg-data` (file formats), `exg-features` (HRV and morphology), `exg-model` (the network),
 //! `exg` (facade).
@@ -62,8 +68,10 @@ mod ecg;
 mod error;
 pub mod filter;
 mod peaks;
+pub mod rng;
 pub mod rpeaks;
 pub mod score;
+pub mod synthetic;
 mod units;
 
 pub use ecg::Ecg;

@@ -1,4 +1,4 @@
-//! Every built-in detector passes the full conformance battery of `exg_data::conformance`
+//! Every built-in detector passes the full conformance battery of `exg_signal::rpeaks::conformance`
 //! (accuracy at 100–1000 Hz on every synthetic rhythm, upright and inverted; noisy records;
 //! refinement onto the true extremum; flat / short / unsupported-rate / awkward input; and, for
 //! streaming detectors, stream == batch for many chunkings, the constant delay and NaN chunks).
@@ -6,7 +6,7 @@
 //! Oracle: the synthetic generator's beat positions (placed by construction; the generator's
 //! own tests check them by a brute-force neighbourhood scan) and, for streaming, the batch API.
 
-use exg_data::conformance::{Battery, check_detector, check_streaming};
+use exg_signal::rpeaks::conformance::{Battery, check_detector, check_streaming};
 use exg_signal::rpeaks::{
     DETECTOR_NAMES, Hamilton, PanTompkins, RPeakDetector, StreamingDetector, by_name,
     default_detector,
@@ -49,12 +49,9 @@ fn the_battery_catches_a_broken_detector() {
             let step = ecg.fs().samples(1.0);
             assert!(ecg.len() > step, "too short for a metronome");
             let peaks = (step / 2..ecg.len()).step_by(step).collect();
-            Ok(exg_signal::rpeaks::Detection {
-                peaks: exg_signal::RPeaks::new(peaks, ecg.fs(), ecg.len())?,
-                polarity: exg_signal::rpeaks::Polarity::Positive,
-                delay_s: 0.0,
-                no_result: None,
-            })
+            Ok(exg_signal::rpeaks::Detection::batch(
+                exg_signal::RPeaks::new(peaks, ecg.fs(), ecg.len())?,
+            ))
         }
     }
     let report = check_detector(&Metronome, &Battery::quick());

@@ -16,6 +16,17 @@ pub enum Error {
     /// Signal processing (R-peak detection, rates) failed.
     #[error(transparent)]
     Signal(#[from] exg_signal::Error),
+    /// Drawing a figure failed.
+    #[error("figure: {0}")]
+    Figure(String),
+    /// A file could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// Result alias of exg-xai.

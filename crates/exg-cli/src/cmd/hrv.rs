@@ -13,10 +13,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use exg_features::{
-    AtrialActivity, Complexity, Concat, FeatureExtractor, HrvFrequency, HrvTime, Morphology,
-    Poincare, Rhythm,
+    AtrialActivity, Complexity, Concat, Extract, FeatureExtractor, HrvFrequency, HrvTime,
+    Morphology, Poincare, Rhythm,
 };
-use exg_signal::rpeaks::{DETECTOR_NAMES, RPeakDetector, by_name};
+use exg_signal::rpeaks::Registry;
 use exg_signal::{Hz, RPeaks};
 
 /// Command-line arguments.
@@ -27,7 +27,8 @@ pub struct Args {
     /// Channel index to analyse (0-based).
     #[arg(long, default_value_t = 0)]
     pub channel: usize,
-    /// R-peak detector (pantompkins, hamilton, neurokit, consensus).
+    /// R-peak detector (pantompkins, hamilton, neurokit, consensus, or any name in the registry
+    /// the program was built with).
     #[arg(long, default_value = "pantompkins")]
     pub detector: String,
     /// File with one 0-based R-peak sample index per line (instead of detecting).
@@ -77,8 +78,8 @@ fn read_peaks(path: &PathBuf, fs: Hz, len: Option<usize>) -> anyhow::Result<RPea
     Ok(RPeaks::new(idx, fs, len)?)
 }
 
-/// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Runs the subcommand with the detectors of `registry`.
+pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let out = match (&args.path, &args.peaks) {
         (None, Some(file)) => {
             let Some(fs) = args.fs else {
@@ -100,13 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let ecg = record
                 .ecg(args.channel)
                 .with_context(|| format!("channel {}", args.channel))?;
-            let Some(detector) = by_name(&args.detector) else {
-                bail!(
-                    "unknown detector {:?} (one of {})",
-                    args.detector,
-                    DETECTOR_NAMES.join(", ")
-                )
-            };
+            let detector = super::detector(registry, &args.detector)?;
             let peaks = detector.detect(&ecg)?.peaks;
             let mut parts = peak_extractors(args.exgnet17)?;
             if !args.exgnet17 {

@@ -85,7 +85,7 @@ pub fn describe(record: &exg_data::Record) -> Value {
             let beats = record
                 .annotations
                 .iter()
-                .filter(|a| format::wfdb::is_beat(&a.label))
+                .filter(|a| exg_signal::score::is_beat_symbol(&a.label))
                 .count();
             out["n_beats"] = json!(beats);
         }

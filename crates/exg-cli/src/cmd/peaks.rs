@@ -2,14 +2,17 @@
 //!
 //! ```text
 //! $ exg peaks ../shared/data/mitdb/100.hea
-//! {"fs":360.0,"peaks":[77,370,662,...],"polarity":"positive","detector":"pantompkins","channel":0,"lead":"MLII","delay_s":2.52,"no_result":null,"reason":null}
+//! {"fs":360.0,"peaks":[77,370,662,...],"polarity":"positive","detector":"pantompkins","channel":0,"lead":"MLII","delay_s":2.53,"no_result":null,"reason":null}
 //! ```
 //!
 //! Peaks are 0-based sample indices of the input record. An empty list comes with
 //! `"no_result"` (`"no_beats"`: flat or beat-free signal; `"no_consistent_qrs"`: the detected
 //! QRS windows do not repeat, i.e. noise — every detector runs behind
-//! `exg_signal::rpeaks::QualityGate`) and a human-readable `"reason"`; both are `null` otherwise. A channel holding invalid (NaN) samples, a record shorter than 1 s
-//! or a rate outside 50–20 000 Hz is an error (exit code 1) with the reason.
+//! `exg_signal::rpeaks::QualityGate`) and a human-readable `"reason"`; both are `null` otherwise.
+//! `"delay_s"` is the detector's streaming delay, `null` for a batch-only detector (one
+//! registered with `Registry::register_batch`), whose `"polarity"` may be `"unknown"`. A channel
+//! holding invalid (NaN) samples, a record shorter than 1 s or a rate outside 50–20 000 Hz is an
+//! error (exit code 1) with the reason.
 //!
 //! `--gate-segments SECONDS` judges consecutive stretches separately instead of the whole record
 //! (long recordings): the peaks of stretches that fail are dropped and the stretches are listed
@@ -17,12 +20,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use exg_data::format::{self, OpenOptions};
 use exg_signal::Hz;
-use exg_signal::rpeaks::{
-    DETECTOR_NAMES, Gated, NoResult, Polarity, QualityGate, RPeakDetector, by_name,
-};
+use exg_signal::rpeaks::{Gated, NoResult, Polarity, QualityGate, RPeakDetector, Registry};
 use serde_json::json;
 
 /// Command-line arguments.
@@ -33,7 +34,8 @@ pub struct Args {
     /// Channel index (0-based).
     #[arg(long, default_value_t = 0)]
     pub channel: usize,
-    /// Detector: pantompkins (default), hamilton, neurokit, consensus.
+    /// Detector: pantompkins (default), hamilton, neurokit, consensus, or any name in the
+    /// registry the program was built with.
     #[arg(long, default_value = "pantompkins")]
     pub detector: String,
     /// Sampling rate in Hz, for formats that do not store one (CSV, bare MAT v4).
@@ -45,16 +47,10 @@ pub struct Args {
     pub gate_segments: Option<f64>,
 }
 
-/// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Runs the subcommand with the detectors of `registry`.
+pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     // Every detector runs behind the signal-quality gate: pure noise prints no peaks and a reason.
-    let detector = Gated::new(by_name(&args.detector).ok_or_else(|| {
-        anyhow!(
-            "unknown detector `{}` (known: {})",
-            args.detector,
-            DETECTOR_NAMES.join(", ")
-        )
-    })?);
+    let detector = Gated::new(super::detector(registry, &args.detector)?);
     let fs = args
         .fs
         .map(Hz::new)

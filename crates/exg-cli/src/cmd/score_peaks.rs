@@ -32,7 +32,7 @@ use exg_data::dataset::cinc2017::{Cinc2017, Label};
 use exg_data::dataset::mitdb::vf_episodes;
 use exg_data::dataset::{cpsc2019, ludb};
 use exg_data::format::wfdb::{list_records, read_annotations, read_record};
-use exg_signal::rpeaks::{DETECTOR_NAMES, Gated, NoResult, RPeakDetector, by_name};
+use exg_signal::rpeaks::{Gated, NoResult, RPeakDetector, Registry};
 use exg_signal::score::{Score, add_noise, is_beat_symbol, match_peaks, outside};
 use exg_signal::{Ecg, RPeaks};
 use serde_json::{Value, json};
@@ -63,7 +63,7 @@ pub struct Args {
     /// it refuses.
     #[arg(long)]
     pub gated: bool,
-    /// Detector name, or `all` for every built-in detector.
+    /// Detector name, or `all` for every detector in the registry (the built-in ones in `exg`).
     #[arg(long, default_value = "pantompkins")]
     pub detector: String,
     /// Channel index (0-based).
@@ -146,8 +146,8 @@ struct Item {
     excluded: Vec<Range<usize>>,
 }
 
-/// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Runs the subcommand with the detectors of `registry`.
+pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let tolerance_ms = args.tolerance_ms.unwrap_or(match args.dataset {
         Dataset::Cpsc2019 => 1000.0 * cpsc2019::TOLERANCE_S,
         _ => 150.0,
@@ -160,16 +160,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     {
         bail!("--window-s must be > 0");
     }
-    let plain = if args.detector == "all" {
-        DETECTOR_NAMES.iter().filter_map(|n| by_name(n)).collect()
+    let plain: Vec<Box<dyn RPeakDetector>> = if args.detector == "all" {
+        registry.names().filter_map(|n| registry.get(n)).collect()
     } else {
-        vec![by_name(&args.detector).ok_or_else(|| {
-            anyhow!(
-                "unknown detector `{}` (known: all, {})",
-                args.detector,
-                DETECTOR_NAMES.join(", ")
-            )
-        })?]
+        vec![super::detector(registry, &args.detector)?]
     };
     let detectors: Vec<Box<dyn RPeakDetector>> = plain
         .into_iter()
@@ -177,7 +171,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if args.gated {
                 Box::new(Gated::new(d))
             } else {
-                Box::new(d)
+                d
             }
         })
         .collect();

@@ -30,7 +30,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use exg_signal::Hz;
 use serde::{Deserialize, Serialize};
 
-use super::labels::{Assignment, ClassScheme, Rhythm, assign};
+use super::labels::{Assignment, ClassScheme, RhythmLabel, assign};
 use crate::format::csv::{CsvOptions, HeaderRow, read_csv};
 use crate::{Error, Record, Result};
 
@@ -79,7 +79,7 @@ pub struct DiagnosticsRow {
     /// Record name; the waveform is `<FileName>.csv`.
     pub file_name: String,
     /// Rhythm label (one per record).
-    pub rhythm: Rhythm,
+    pub rhythm: RhythmLabel,
     /// Other conditions, space-separated acronyms (`"RBBB TWC"`), `"NONE"` when none.
     pub beat: String,
     /// Age in years.
@@ -271,7 +271,7 @@ fn rows_from_table(table: &Table, path: &Path) -> Result<Vec<DiagnosticsRow>> {
         if file_name.is_empty() {
             return Err(malformed(path, format!("row {line}: empty FileName")));
         }
-        let rhythm = get(1)?.parse::<Rhythm>().map_err(|_| {
+        let rhythm = get(1)?.parse::<RhythmLabel>().map_err(|_| {
             malformed(
                 path,
                 format!("row {line}: unknown rhythm `{}`", cells[col[1]]),
@@ -501,7 +501,7 @@ QRSDuration,QTInterval,QTCorrected,RAxis,TAxis,QRSCount,QOnset,QOffset,TOffset";
             "{HEAD}\nA,AF,RBBB TWC,85,MALE,117,234,114,356,496,81,-27,19,208,265,386"
         ));
         let rows = rows_from_table(&ok, p).unwrap();
-        assert_eq!(rows[0].rhythm, Rhythm::AtrialFlutter);
+        assert_eq!(rows[0].rhythm, RhythmLabel::AtrialFlutter);
         assert_eq!(rows[0].t_axis, -27.0);
         assert_eq!(rows[0].conditions(), ["RBBB", "TWC"]);
         for bad in [

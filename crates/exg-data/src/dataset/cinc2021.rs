@@ -1,5 +1,5 @@
 //! PhysioNet/CinC Challenge 2021 records (Ningbo, Georgia, PTB-XL, Chapman-Shaoxing, ...):
-//! SNOMED CT diagnosis codes from the `# Dx:` header line, mapped to [`Rhythm`]s.
+//! SNOMED CT diagnosis codes from the `# Dx:` header line, mapped to [`RhythmLabel`]s.
 //!
 //! Each record is a WFDB header plus a MATLAB v4 `.mat` file (12 x 5000 int16, gain 1000/mV,
 //! 500 Hz for Ningbo, Georgia and PTB-XL), read with [`crate::format::wfdb::read_record`];
@@ -10,10 +10,10 @@
 //! with rhythms in two classes.
 //!
 //! ```
-//! use exg_data::dataset::{Group4, Rhythm, assign, cinc2021};
+//! use exg_data::dataset::{Group4, RhythmLabel, assign, cinc2021};
 //! let codes = ["284470004", "427084000", "698252002"]; // PAC, sinus tachycardia, NSIVCB
 //! let found = cinc2021::rhythms_of(&codes);
-//! assert_eq!(found.rhythms, vec![Rhythm::SinusTachycardia]);
+//! assert_eq!(found.rhythms, vec![RhythmLabel::SinusTachycardia]);
 //! assert_eq!(assign::<Group4>(&found.rhythms).class(), Some(Group4::Gsvt));
 //! assert_eq!(cinc2021::code_name("284470004"), Some("premature atrial contraction"));
 //! ```
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::labels::{Assignment, ClassScheme, Rhythm, assign};
+use super::labels::{Assignment, ClassScheme, RhythmLabel, assign};
 use crate::format::wfdb;
 use crate::{Record, Result};
 
@@ -32,22 +32,22 @@ use crate::{Record, Result};
 /// - AVNRT: CinC codes it 251166008; 233896004 (listed in our data notes) is accepted too;
 /// - Chapman's SAAWR: CinC codes it 17366009, and codes "wandering atrial pacemaker" (Georgia)
 ///   195101003; both mean the pacemaker wanders between the sinus node and the atria, so both
-///   map to [`Rhythm::WanderingAtrialPacemaker`].
-pub const RHYTHM_CODES: [(&str, Rhythm); 14] = [
-    ("426783006", Rhythm::SinusRhythm),
-    ("427393009", Rhythm::SinusIrregularity),
-    ("426177001", Rhythm::SinusBradycardia),
-    ("427084000", Rhythm::SinusTachycardia),
-    ("164889003", Rhythm::AtrialFibrillation),
-    ("164890007", Rhythm::AtrialFlutter),
-    ("426761007", Rhythm::SupraventricularTachycardia),
-    ("713422000", Rhythm::AtrialTachycardia),
-    ("251166008", Rhythm::Avnrt),
-    ("233896004", Rhythm::Avnrt),
-    ("233897008", Rhythm::Avrt),
-    ("67198005", Rhythm::ParoxysmalSvt),
-    ("17366009", Rhythm::WanderingAtrialPacemaker),
-    ("195101003", Rhythm::WanderingAtrialPacemaker),
+///   map to [`RhythmLabel::WanderingAtrialPacemaker`].
+pub const RHYTHM_CODES: [(&str, RhythmLabel); 14] = [
+    ("426783006", RhythmLabel::SinusRhythm),
+    ("427393009", RhythmLabel::SinusIrregularity),
+    ("426177001", RhythmLabel::SinusBradycardia),
+    ("427084000", RhythmLabel::SinusTachycardia),
+    ("164889003", RhythmLabel::AtrialFibrillation),
+    ("164890007", RhythmLabel::AtrialFlutter),
+    ("426761007", RhythmLabel::SupraventricularTachycardia),
+    ("713422000", RhythmLabel::AtrialTachycardia),
+    ("251166008", RhythmLabel::Avnrt),
+    ("233896004", RhythmLabel::Avnrt),
+    ("233897008", RhythmLabel::Avrt),
+    ("67198005", RhythmLabel::ParoxysmalSvt),
+    ("17366009", RhythmLabel::WanderingAtrialPacemaker),
+    ("195101003", RhythmLabel::WanderingAtrialPacemaker),
 ];
 
 /// Names and abbreviations, `(code, abbreviation, name)`, as written in the CinC 2021
@@ -121,7 +121,7 @@ pub const CODE_NAMES: [(&str, &str, &str); 39] = [
 ];
 
 /// The rhythm a SNOMED CT code stands for, if it is one of [`RHYTHM_CODES`].
-pub fn rhythm_of_code(code: &str) -> Option<Rhythm> {
+pub fn rhythm_of_code(code: &str) -> Option<RhythmLabel> {
     let code = code.trim();
     RHYTHM_CODES
         .iter()
@@ -130,7 +130,7 @@ pub fn rhythm_of_code(code: &str) -> Option<Rhythm> {
 }
 
 /// The SNOMED CT code the CinC 2021 data uses for a rhythm (the first of [`RHYTHM_CODES`]).
-pub fn code_of_rhythm(rhythm: Rhythm) -> &'static str {
+pub fn code_of_rhythm(rhythm: RhythmLabel) -> &'static str {
     RHYTHM_CODES
         .iter()
         .find(|(_, r)| *r == rhythm)
@@ -160,7 +160,7 @@ pub fn code_abbreviation(code: &str) -> Option<&'static str> {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DxRhythms {
     /// Rhythms found, in code order, without duplicates.
-    pub rhythms: Vec<Rhythm>,
+    pub rhythms: Vec<RhythmLabel>,
     /// Codes that are not rhythm codes (findings, or codes unknown to this table), as given.
     pub other_codes: Vec<String>,
 }
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn tables_are_consistent() {
-        for r in Rhythm::ALL {
+        for r in RhythmLabel::ALL {
             assert_eq!(rhythm_of_code(code_of_rhythm(r)), Some(r));
         }
         for (code, _) in RHYTHM_CODES {
@@ -261,7 +261,7 @@ mod tests {
     #[test]
     fn duplicates_and_blanks_are_ignored() {
         let d = rhythms_of(&[" 426783006", "426783006", "", "999"]);
-        assert_eq!(d.rhythms, vec![Rhythm::SinusRhythm]);
+        assert_eq!(d.rhythms, vec![RhythmLabel::SinusRhythm]);
         assert_eq!(d.other_codes, vec!["999".to_owned()]);
     }
 }

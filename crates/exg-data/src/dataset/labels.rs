@@ -1,7 +1,7 @@
 //! Rhythm labels and the class schemes built on them.
 //!
 //! Every dataset names rhythms its own way (Chapman's acronyms `SB`, `AF`...; CinC 2021's
-//! SNOMED CT codes). Both are first turned into one [`Rhythm`], then a [`ClassScheme`] maps
+//! SNOMED CT codes). Both are first turned into one [`RhythmLabel`], then a [`ClassScheme`] maps
 //! rhythms to the classes a model is trained on:
 //!
 //! | rhythm | Chapman | SNOMED CT | [`Group4`] | [`Paper5`] | [`Paper6`] |
@@ -40,7 +40,7 @@ use crate::{Error, Result};
 /// A cardiac rhythm, as named by the Chapman-Shaoxing and CinC 2021 label sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Rhythm {
+pub enum RhythmLabel {
     /// Sinus rhythm (Chapman `SR`, normal sinus rhythm).
     SinusRhythm,
     /// Sinus irregularity / sinus arrhythmia (Chapman `SA`, "SI" in papers).
@@ -67,86 +67,86 @@ pub enum Rhythm {
     WanderingAtrialPacemaker,
 }
 
-impl Rhythm {
+impl RhythmLabel {
     /// Every rhythm, in declaration order.
-    pub const ALL: [Rhythm; 12] = [
-        Rhythm::SinusRhythm,
-        Rhythm::SinusIrregularity,
-        Rhythm::SinusBradycardia,
-        Rhythm::SinusTachycardia,
-        Rhythm::AtrialFibrillation,
-        Rhythm::AtrialFlutter,
-        Rhythm::SupraventricularTachycardia,
-        Rhythm::AtrialTachycardia,
-        Rhythm::Avnrt,
-        Rhythm::Avrt,
-        Rhythm::ParoxysmalSvt,
-        Rhythm::WanderingAtrialPacemaker,
+    pub const ALL: [RhythmLabel; 12] = [
+        RhythmLabel::SinusRhythm,
+        RhythmLabel::SinusIrregularity,
+        RhythmLabel::SinusBradycardia,
+        RhythmLabel::SinusTachycardia,
+        RhythmLabel::AtrialFibrillation,
+        RhythmLabel::AtrialFlutter,
+        RhythmLabel::SupraventricularTachycardia,
+        RhythmLabel::AtrialTachycardia,
+        RhythmLabel::Avnrt,
+        RhythmLabel::Avrt,
+        RhythmLabel::ParoxysmalSvt,
+        RhythmLabel::WanderingAtrialPacemaker,
     ];
 
     /// The Chapman-Shaoxing acronym (`"SB"`, `"AF"` for flutter...); `"PSVT"` for
-    /// [`Rhythm::ParoxysmalSvt`], which Chapman does not use.
+    /// [`RhythmLabel::ParoxysmalSvt`], which Chapman does not use.
     pub fn acronym(self) -> &'static str {
         match self {
-            Rhythm::SinusRhythm => "SR",
-            Rhythm::SinusIrregularity => "SA",
-            Rhythm::SinusBradycardia => "SB",
-            Rhythm::SinusTachycardia => "ST",
-            Rhythm::AtrialFibrillation => "AFIB",
-            Rhythm::AtrialFlutter => "AF",
-            Rhythm::SupraventricularTachycardia => "SVT",
-            Rhythm::AtrialTachycardia => "AT",
-            Rhythm::Avnrt => "AVNRT",
-            Rhythm::Avrt => "AVRT",
-            Rhythm::ParoxysmalSvt => "PSVT",
-            Rhythm::WanderingAtrialPacemaker => "SAAWR",
+            RhythmLabel::SinusRhythm => "SR",
+            RhythmLabel::SinusIrregularity => "SA",
+            RhythmLabel::SinusBradycardia => "SB",
+            RhythmLabel::SinusTachycardia => "ST",
+            RhythmLabel::AtrialFibrillation => "AFIB",
+            RhythmLabel::AtrialFlutter => "AF",
+            RhythmLabel::SupraventricularTachycardia => "SVT",
+            RhythmLabel::AtrialTachycardia => "AT",
+            RhythmLabel::Avnrt => "AVNRT",
+            RhythmLabel::Avrt => "AVRT",
+            RhythmLabel::ParoxysmalSvt => "PSVT",
+            RhythmLabel::WanderingAtrialPacemaker => "SAAWR",
         }
     }
 
     /// Full English name.
     pub fn name(self) -> &'static str {
         match self {
-            Rhythm::SinusRhythm => "sinus rhythm",
-            Rhythm::SinusIrregularity => "sinus irregularity",
-            Rhythm::SinusBradycardia => "sinus bradycardia",
-            Rhythm::SinusTachycardia => "sinus tachycardia",
-            Rhythm::AtrialFibrillation => "atrial fibrillation",
-            Rhythm::AtrialFlutter => "atrial flutter",
-            Rhythm::SupraventricularTachycardia => "supraventricular tachycardia",
-            Rhythm::AtrialTachycardia => "atrial tachycardia",
-            Rhythm::Avnrt => "atrioventricular node reentrant tachycardia",
-            Rhythm::Avrt => "atrioventricular reentrant tachycardia",
-            Rhythm::ParoxysmalSvt => "paroxysmal supraventricular tachycardia",
-            Rhythm::WanderingAtrialPacemaker => "sinus atrium to atrial wandering rhythm",
+            RhythmLabel::SinusRhythm => "sinus rhythm",
+            RhythmLabel::SinusIrregularity => "sinus irregularity",
+            RhythmLabel::SinusBradycardia => "sinus bradycardia",
+            RhythmLabel::SinusTachycardia => "sinus tachycardia",
+            RhythmLabel::AtrialFibrillation => "atrial fibrillation",
+            RhythmLabel::AtrialFlutter => "atrial flutter",
+            RhythmLabel::SupraventricularTachycardia => "supraventricular tachycardia",
+            RhythmLabel::AtrialTachycardia => "atrial tachycardia",
+            RhythmLabel::Avnrt => "atrioventricular node reentrant tachycardia",
+            RhythmLabel::Avrt => "atrioventricular reentrant tachycardia",
+            RhythmLabel::ParoxysmalSvt => "paroxysmal supraventricular tachycardia",
+            RhythmLabel::WanderingAtrialPacemaker => "sinus atrium to atrial wandering rhythm",
         }
     }
 }
 
-impl fmt::Display for Rhythm {
+impl fmt::Display for RhythmLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.acronym())
     }
 }
 
-impl FromStr for Rhythm {
+impl FromStr for RhythmLabel {
     type Err = Error;
 
     /// Parses a Chapman acronym (case-insensitive, surrounding spaces ignored). `AFL` is
     /// accepted for flutter as well as Chapman's `AF`, and `SI` for sinus irregularity.
     ///
     /// ```
-    /// use exg_data::dataset::Rhythm;
-    /// assert_eq!("AF".parse::<Rhythm>()?, Rhythm::AtrialFlutter);
-    /// assert_eq!("afib".parse::<Rhythm>()?, Rhythm::AtrialFibrillation);
-    /// assert!("XYZ".parse::<Rhythm>().is_err());
+    /// use exg_data::dataset::RhythmLabel;
+    /// assert_eq!("AF".parse::<RhythmLabel>()?, RhythmLabel::AtrialFlutter);
+    /// assert_eq!("afib".parse::<RhythmLabel>()?, RhythmLabel::AtrialFibrillation);
+    /// assert!("XYZ".parse::<RhythmLabel>().is_err());
     /// # Ok::<(), exg_data::Error>(())
     /// ```
     fn from_str(s: &str) -> Result<Self> {
         let t = s.trim().to_ascii_uppercase();
         let r = match t.as_str() {
-            "AFL" => Rhythm::AtrialFlutter,
-            "SI" => Rhythm::SinusIrregularity,
-            _ => *Rhythm::ALL
+            "AFL" => RhythmLabel::AtrialFlutter,
+            "SI" => RhythmLabel::SinusIrregularity,
+            _ => *RhythmLabel::ALL
                 .iter()
                 .find(|r| r.acronym() == t)
                 .ok_or_else(|| Error::UnknownLabel(s.trim().to_owned()))?,
@@ -163,7 +163,7 @@ pub trait ClassScheme: Copy + Eq + Ord + fmt::Debug + 'static {
     const CLASSES: &'static [Self];
 
     /// The class of `rhythm`, or `None` when the scheme excludes it.
-    fn of(rhythm: Rhythm) -> Option<Self>;
+    fn of(rhythm: RhythmLabel) -> Option<Self>;
 
     /// Display name of the class (`"AFIB/AFL"`).
     fn label(self) -> &'static str;
@@ -188,11 +188,11 @@ pub trait ClassScheme: Copy + Eq + Ord + fmt::Debug + 'static {
 }
 
 /// Chapman's 4-group merge: SB; AFIB (+ flutter); GSVT (ST, SVT, AT, AVNRT, AVRT, SAAWR,
-/// PSVT); SR (+ sinus irregularity). Every [`Rhythm`] has a group.
+/// PSVT); SR (+ sinus irregularity). Every [`RhythmLabel`] has a group.
 ///
 /// ```
-/// use exg_data::dataset::{ClassScheme, Group4, Rhythm};
-/// assert_eq!(Group4::of(Rhythm::AtrialFlutter), Some(Group4::Afib));
+/// use exg_data::dataset::{ClassScheme, Group4, RhythmLabel};
+/// assert_eq!(Group4::of(RhythmLabel::AtrialFlutter), Some(Group4::Afib));
 /// assert_eq!(Group4::Gsvt.index(), 2);
 /// assert_eq!(Group4::labels(), ["SB", "AFIB", "GSVT", "SR"]);
 /// ```
@@ -212,8 +212,8 @@ impl ClassScheme for Group4 {
     const NAME: &'static str = "group4";
     const CLASSES: &'static [Self] = &[Group4::Sb, Group4::Afib, Group4::Gsvt, Group4::Sr];
 
-    fn of(rhythm: Rhythm) -> Option<Self> {
-        use Rhythm::*;
+    fn of(rhythm: RhythmLabel) -> Option<Self> {
+        use RhythmLabel::*;
         Some(match rhythm {
             SinusBradycardia => Group4::Sb,
             AtrialFibrillation | AtrialFlutter => Group4::Afib,
@@ -242,9 +242,9 @@ impl ClassScheme for Group4 {
 /// PSVT). Sinus irregularity and SAAWR are excluded (see the [module docs](self)).
 ///
 /// ```
-/// use exg_data::dataset::{ClassScheme, Paper5, Rhythm};
-/// assert_eq!(Paper5::of(Rhythm::Avnrt), Some(Paper5::SvtAt));
-/// assert_eq!(Paper5::of(Rhythm::SinusIrregularity), None);
+/// use exg_data::dataset::{ClassScheme, Paper5, RhythmLabel};
+/// assert_eq!(Paper5::of(RhythmLabel::Avnrt), Some(Paper5::SvtAt));
+/// assert_eq!(Paper5::of(RhythmLabel::SinusIrregularity), None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Paper5 {
@@ -270,7 +270,7 @@ impl ClassScheme for Paper5 {
         Paper5::SvtAt,
     ];
 
-    fn of(rhythm: Rhythm) -> Option<Self> {
+    fn of(rhythm: RhythmLabel) -> Option<Self> {
         Paper6::of(rhythm).and_then(|c| match c {
             Paper6::Sr => Some(Paper5::Sr),
             Paper6::Sb => Some(Paper5::Sb),
@@ -296,8 +296,8 @@ impl ClassScheme for Paper5 {
 /// SAAWR is excluded.
 ///
 /// ```
-/// use exg_data::dataset::{ClassScheme, Paper6, Rhythm};
-/// assert_eq!(Paper6::of(Rhythm::SinusIrregularity), Some(Paper6::Si));
+/// use exg_data::dataset::{ClassScheme, Paper6, RhythmLabel};
+/// assert_eq!(Paper6::of(RhythmLabel::SinusIrregularity), Some(Paper6::Si));
 /// assert_eq!(Paper6::labels(), ["SR", "SB", "ST", "SI", "AFIB/AFL", "SVT/AT"]);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -327,8 +327,8 @@ impl ClassScheme for Paper6 {
         Paper6::SvtAt,
     ];
 
-    fn of(rhythm: Rhythm) -> Option<Self> {
-        use Rhythm::*;
+    fn of(rhythm: RhythmLabel) -> Option<Self> {
+        use RhythmLabel::*;
         match rhythm {
             SinusRhythm => Some(Paper6::Sr),
             SinusBradycardia => Some(Paper6::Sb),
@@ -361,10 +361,10 @@ pub enum Exclusion {
     /// morphology findings).
     NoRhythm,
     /// The record has rhythms the scheme excludes (listed), e.g. SAAWR under [`Paper5`].
-    OutsideScheme(Vec<Rhythm>),
+    OutsideScheme(Vec<RhythmLabel>),
     /// The record's rhythms fall into two or more classes (all its rhythms listed), e.g. a
     /// CinC 2021 record coded both sinus rhythm and sinus tachycardia.
-    Conflict(Vec<Rhythm>),
+    Conflict(Vec<RhythmLabel>),
 }
 
 /// The class of a record under a scheme, or why it has none.
@@ -395,8 +395,8 @@ impl<C: Copy> Assignment<C> {
 /// - otherwise the one class.
 ///
 /// ```
-/// use exg_data::dataset::{assign, Assignment, Exclusion, Group4, Rhythm};
-/// use Rhythm::*;
+/// use exg_data::dataset::{assign, Assignment, Exclusion, Group4, RhythmLabel};
+/// use RhythmLabel::*;
 /// assert_eq!(assign::<Group4>(&[AtrialFibrillation, AtrialFlutter]), Assignment::Class(Group4::Afib));
 /// assert_eq!(assign::<Group4>(&[]), Assignment::Excluded(Exclusion::NoRhythm));
 /// assert!(matches!(
@@ -404,8 +404,8 @@ impl<C: Copy> Assignment<C> {
 ///     Assignment::Excluded(Exclusion::Conflict(_))
 /// ));
 /// ```
-pub fn assign<C: ClassScheme>(rhythms: &[Rhythm]) -> Assignment<C> {
-    let mut all: Vec<Rhythm> = rhythms.to_vec();
+pub fn assign<C: ClassScheme>(rhythms: &[RhythmLabel]) -> Assignment<C> {
+    let mut all: Vec<RhythmLabel> = rhythms.to_vec();
     all.sort_unstable();
     all.dedup();
     if all.is_empty() {
@@ -417,7 +417,7 @@ pub fn assign<C: ClassScheme>(rhythms: &[Rhythm]) -> Assignment<C> {
     if classes.len() > 1 {
         return Assignment::Excluded(Exclusion::Conflict(all));
     }
-    let outside: Vec<Rhythm> = all
+    let outside: Vec<RhythmLabel> = all
         .iter()
         .copied()
         .filter(|&r| C::of(r).is_none())
@@ -432,8 +432,8 @@ pub fn assign<C: ClassScheme>(rhythms: &[Rhythm]) -> Assignment<C> {
 /// reason, so that a report can say what was left out.
 ///
 /// ```
-/// use exg_data::dataset::{Group4, Rhythm, Tally, assign};
-/// let a = [assign::<Group4>(&[Rhythm::SinusRhythm]), assign::<Group4>(&[])];
+/// use exg_data::dataset::{Group4, RhythmLabel, Tally, assign};
+/// let a = [assign::<Group4>(&[RhythmLabel::SinusRhythm]), assign::<Group4>(&[])];
 /// let t = Tally::of(&a);
 /// assert_eq!((t.classes[3], t.no_rhythm, t.total()), (1, 1, 2));
 /// ```
@@ -484,10 +484,10 @@ impl Tally {
 /// [`Paper5`] or [`Paper6`] and works with class indices.
 ///
 /// ```
-/// use exg_data::dataset::{Rhythm, Scheme};
+/// use exg_data::dataset::{RhythmLabel, Scheme};
 /// let s: Scheme = "paper5".parse()?;
-/// assert_eq!(s.class_labels()[s.classify(&[Rhythm::SinusTachycardia]).unwrap()], "ST");
-/// assert_eq!(s.classify(&[Rhythm::WanderingAtrialPacemaker]), None);
+/// assert_eq!(s.class_labels()[s.classify(&[RhythmLabel::SinusTachycardia]).unwrap()], "ST");
+/// assert_eq!(s.classify(&[RhythmLabel::WanderingAtrialPacemaker]), None);
 /// # Ok::<(), exg_data::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -528,7 +528,7 @@ impl Scheme {
     }
 
     /// The full [`assign`] result, with the class as an index.
-    pub fn assign(self, rhythms: &[Rhythm]) -> Assignment<usize> {
+    pub fn assign(self, rhythms: &[RhythmLabel]) -> Assignment<usize> {
         fn idx<C: ClassScheme>(a: Assignment<C>) -> Assignment<usize> {
             match a {
                 Assignment::Class(c) => Assignment::Class(c.index()),
@@ -543,7 +543,7 @@ impl Scheme {
     }
 
     /// The class index of a record with these rhythms, `None` when excluded.
-    pub fn classify(self, rhythms: &[Rhythm]) -> Option<usize> {
+    pub fn classify(self, rhythms: &[RhythmLabel]) -> Option<usize> {
         self.assign(rhythms).class()
     }
 }
@@ -575,14 +575,14 @@ mod tests {
 
     #[test]
     fn acronyms_round_trip() {
-        for r in Rhythm::ALL {
-            assert_eq!(r.acronym().parse::<Rhythm>().unwrap(), r);
+        for r in RhythmLabel::ALL {
+            assert_eq!(r.acronym().parse::<RhythmLabel>().unwrap(), r);
         }
     }
 
     #[test]
     fn group4_covers_every_rhythm_and_paper_schemes_agree() {
-        for r in Rhythm::ALL {
+        for r in RhythmLabel::ALL {
             assert!(Group4::of(r).is_some());
             // Paper5 is Paper6 without SI.
             match (Paper5::of(r), Paper6::of(r)) {
@@ -604,7 +604,7 @@ mod tests {
 
     #[test]
     fn outside_scheme_is_reported() {
-        use Rhythm::*;
+        use RhythmLabel::*;
         assert_eq!(
             assign::<Paper5>(&[SinusRhythm, SinusIrregularity]),
             Assignment::Excluded(Exclusion::OutsideScheme(vec![SinusIrregularity]))

@@ -2,7 +2,7 @@
 //! with reference beat and rhythm annotations (`.atr`).
 //!
 //! From a record's annotations this module derives
-//! - the **beats**: every beat annotation ([`is_beat`]) with its AAMI EC57 class
+//! - the **beats**: every beat annotation ([`is_beat_symbol`]) with its AAMI EC57 class
 //!   ([`AamiClass`], table in [`aami_class`]);
 //! - the **rhythm stretches**: a rhythm-change annotation (`+` whose aux text is `(AFIB`,
 //!   `(N`, `(SBR`...) starts a rhythm that lasts until the next rhythm change or the end of
@@ -23,9 +23,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use exg_signal::Hz;
+use exg_signal::score::is_beat_symbol;
 use serde::{Deserialize, Serialize};
 
-use crate::format::wfdb::{self, SignalReader, is_beat};
+use crate::format::wfdb::{self, SignalReader};
 use crate::{Annotation, Record, Result};
 
 /// The 48 record names of the database.
@@ -103,7 +104,7 @@ pub struct Beat {
 pub fn beats(annotations: &[Annotation]) -> Vec<Beat> {
     annotations
         .iter()
-        .filter(|a| is_beat(&a.label))
+        .filter(|a| is_beat_symbol(&a.label))
         .filter_map(|a| {
             aami_class(&a.label).map(|class| Beat {
                 sample: a.sample,
@@ -293,7 +294,7 @@ mod tests {
 
     #[test]
     fn every_wfdb_beat_symbol_has_a_class() {
-        for s in wfdb::BEAT_SYMBOLS {
+        for s in exg_signal::score::BEAT_SYMBOLS {
             assert!(aami_class(s).is_some(), "{s}");
         }
         for s in ["+", "~", "|", "x", "\"", "!"] {

@@ -10,7 +10,7 @@
 //! | [`cpsc2019`] | CPSC 2019 QRS detection (10 s, 500 Hz, single lead, MAT v5) | expert R-peaks |
 //! | [`ludb`] | LUDB (200 x 10 s, 500 Hz, 12 leads) | per-lead P/QRS/T delineation |
 //!
-//! Chapman and CinC 2021 labels become [`Rhythm`]s; a [`ClassScheme`] ([`Group4`],
+//! Chapman and CinC 2021 labels become [`RhythmLabel`]s; a [`ClassScheme`] ([`Group4`],
 //! [`Paper5`], [`Paper6`], or your own) turns rhythms into classes, and [`assign`] says why a
 //! record has none ([`Exclusion`]). Mapping tables: [`labels`] and `docs/datasets.md`.
 //! Folds for cross-validation are in [`crate::split`].
@@ -26,7 +26,7 @@ pub mod mitdb;
 use std::path::Path;
 
 pub use labels::{
-    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, Rhythm, Scheme, Tally, assign,
+    Assignment, ClassScheme, Exclusion, Group4, Paper5, Paper6, RhythmLabel, Scheme, Tally, assign,
 };
 
 use crate::{Error, Result};

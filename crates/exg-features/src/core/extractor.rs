@@ -4,19 +4,85 @@ use std::sync::Arc;
 
 use exg_signal::{Ecg, RPeaks};
 
-use super::feature::{Feature, Invalid};
+use super::feature::Feature;
 use super::schema::{FeatureVector, Schema};
 use crate::{Error, Result};
 
 /// Computes a fixed, named set of features from one ECG lead and its R-peaks.
 ///
+/// Implement [`schema`](FeatureExtractor::schema) and [`features`](FeatureExtractor::features);
+/// call the checked entry points of [`Extract`] (`extract`, `extract_peaks`), which every
+/// implementor gets and none can override: they check that the peaks belong to the ECG and that
+/// the result has the extractor's schema. [`features`](FeatureExtractor::features) receives an
+/// [`Input`], which only those checks can build.
+///
 /// Peaks are passed in (detected once per record, then shared by every extractor and by the
-/// attention target). An extractor that needs only the peaks (HRV) overrides
-/// [`extract_peaks`](FeatureExtractor::extract_peaks); one that needs samples (morphology)
-/// keeps its default, which marks every feature [`Invalid::NeedsSignal`].
+/// attention target). An extractor that needs only the peaks (HRV) reads [`Input::peaks`]; one
+/// that needs samples (morphology) marks every feature [`Invalid::NeedsSignal`](crate::Invalid::NeedsSignal) when
+/// [`Input::ecg`] is `None`.
 ///
 /// ```
-/// use exg_features::{FeatureExtractor, HrvTime};
+/// use std::sync::Arc;
+/// use exg_features::{Extract, Feature, FeatureExtractor, FeatureSpec, FeatureVector, Input, Schema};
+/// use exg_signal::{Ecg, Hz, RPeaks};
+///
+/// /// Beats per record: a crate-external extractor.
+/// struct BeatCount(Arc<Schema>);
+/// impl FeatureExtractor for BeatCount {
+///     fn schema(&self) -> Arc<Schema> {
+///         self.0.clone()
+///     }
+///     fn features(&self, input: Input<'_>) -> exg_features::Result<FeatureVector> {
+///         let n = Feature::from_value(input.peaks().len() as f64);
+///         FeatureVector::new(self.schema(), vec![n])
+///     }
+/// }
+///
+/// let count = BeatCount(Arc::new(Schema::new(vec![FeatureSpec::new("Beats", "1", 0, 0.0)])?));
+/// let fs = Hz::new(250.0)?;
+/// let peaks = RPeaks::new(vec![100, 300, 500], fs, 1000)?;
+/// assert_eq!(count.extract(&Ecg::new(vec![0.0; 1000], fs)?, &peaks)?.value("Beats"), Some(3.0));
+/// // Peaks found on another record are refused before `features` runs.
+/// assert!(count.extract(&Ecg::new(vec![0.0; 999], fs)?, &peaks).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait FeatureExtractor: Send + Sync {
+    /// The columns, known before any data is seen.
+    fn schema(&self) -> Arc<Schema>;
+
+    /// The features of a checked input, one per column of [`schema`](FeatureExtractor::schema).
+    /// Called through [`Extract`].
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector>;
+}
+
+/// What an extractor computes from: R-peaks, and the ECG they index when the caller has it.
+///
+/// Only [`Extract`]'s checks build one, so an implementor of [`FeatureExtractor`] can rely on
+/// the peaks indexing the ECG (same rate, same length).
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    peaks: &'a RPeaks,
+    ecg: Option<&'a Ecg>,
+}
+
+impl<'a> Input<'a> {
+    /// The R-peaks.
+    pub fn peaks(&self) -> &'a RPeaks {
+        self.peaks
+    }
+
+    /// The ECG the peaks index; `None` when only peaks were given
+    /// ([`Extract::extract_peaks`]).
+    pub fn ecg(&self) -> Option<&'a Ecg> {
+        self.ecg
+    }
+}
+
+/// The checked entry points of every [`FeatureExtractor`] (implemented for all of them, and
+/// for nothing else, so the checks cannot be skipped or overridden).
+///
+/// ```
+/// use exg_features::{Extract, HrvTime};
 /// use exg_signal::{Ecg, Hz, RPeaks};
 /// let fs = Hz::new(250.0)?;
 /// let peaks = RPeaks::new((0..12).map(|k| 50 + 200 * k).collect(), fs, 2500)?;
@@ -26,27 +92,59 @@ use crate::{Error, Result};
 /// assert_eq!(v.value("HR"), Some(75.0));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub trait FeatureExtractor: Send + Sync {
-    /// The columns, known before any data is seen.
-    fn schema(&self) -> Arc<Schema>;
+pub trait Extract: FeatureExtractor {
+    /// Features of `ecg` with R-peaks `peaks`.
+    ///
+    /// # Errors
+    /// [`Error::PeaksMismatch`] unless `peaks` were found on a record with `ecg`'s rate and
+    /// length; [`Error::SchemaMismatch`] when the extractor returns a vector of another schema;
+    /// the extractor's own errors.
+    fn extract(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<FeatureVector>;
 
-    /// Features of `ecg` with R-peaks `peaks` (which must index `ecg`).
+    /// Features from the peaks alone (features that need the signal are
+    /// [`Invalid::NeedsSignal`](crate::Invalid::NeedsSignal)).
+    ///
+    /// # Errors
+    /// As [`extract`](Extract::extract), without the pairing check.
+    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector>;
+}
+
+impl<T: FeatureExtractor + ?Sized> Extract for T {
     fn extract(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<FeatureVector> {
         check_pair(ecg, peaks)?;
-        self.extract_peaks(peaks)
+        checked_features(
+            self,
+            Input {
+                peaks,
+                ecg: Some(ecg),
+            },
+        )
     }
 
-    /// Features from the peaks alone. Default: every feature [`Invalid::NeedsSignal`].
-    fn extract_peaks(&self, _peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(FeatureVector::all_invalid(
-            self.schema(),
-            Invalid::NeedsSignal,
-        ))
+    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector> {
+        checked_features(self, Input { peaks, ecg: None })
     }
 }
 
+/// `ex.features(input)`, refused unless it has `ex`'s schema.
+fn checked_features<T: FeatureExtractor + ?Sized>(
+    ex: &T,
+    input: Input<'_>,
+) -> Result<FeatureVector> {
+    let v = ex.features(input)?;
+    let schema = ex.schema();
+    if **v.schema() != *schema {
+        return Err(Error::SchemaMismatch(format!(
+            "extractor declared columns {:?} but returned {:?}",
+            schema.names().collect::<Vec<_>>(),
+            v.schema().names().collect::<Vec<_>>()
+        )));
+    }
+    Ok(v)
+}
+
 /// Fails unless `peaks` were found on a record with `ecg`'s rate and length.
-pub fn check_pair(ecg: &Ecg, peaks: &RPeaks) -> Result<()> {
+fn check_pair(ecg: &Ecg, peaks: &RPeaks) -> Result<()> {
     if ecg.fs() != peaks.fs() || ecg.len() != peaks.signal_len() {
         return Err(Error::PeaksMismatch(format!(
             "ECG has {} samples at {}, peaks index {} samples at {}",
@@ -82,14 +180,6 @@ impl Concat {
         let schema = Arc::new(Schema::new(specs)?);
         Ok(Self { parts, schema })
     }
-
-    fn join(&self, vectors: Vec<FeatureVector>) -> Result<FeatureVector> {
-        let features: Vec<Feature> = vectors
-            .into_iter()
-            .flat_map(|v| v.features().to_vec())
-            .collect();
-        FeatureVector::new(self.schema.clone(), features)
-    }
 }
 
 impl FeatureExtractor for Concat {
@@ -97,21 +187,15 @@ impl FeatureExtractor for Concat {
         self.schema.clone()
     }
 
-    fn extract(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<FeatureVector> {
-        let v = self
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        let features: Vec<Feature> = self
             .parts
             .iter()
-            .map(|p| p.extract(ecg, peaks))
-            .collect::<Result<Vec<_>>>()?;
-        self.join(v)
-    }
-
-    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector> {
-        let v = self
-            .parts
-            .iter()
-            .map(|p| p.extract_peaks(peaks))
-            .collect::<Result<Vec<_>>>()?;
-        self.join(v)
+            .map(|p| checked_features(p.as_ref(), input))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flat_map(|v| v.features().to_vec())
+            .collect();
+        FeatureVector::new(self.schema.clone(), features)
     }
 }

@@ -9,7 +9,7 @@ use realfft::RealFftPlanner;
 use super::spline::QuadraticSpline;
 use super::{RrSeries, finite_or};
 use crate::Result;
-use crate::core::extractor::FeatureExtractor;
+use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::mean;
@@ -238,8 +238,8 @@ impl FeatureExtractor for HrvFrequency {
     fn schema(&self) -> Arc<Schema> {
         self.schema.clone()
     }
-    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(self.compute(peaks))
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        Ok(self.compute(input.peaks()))
     }
 }
 

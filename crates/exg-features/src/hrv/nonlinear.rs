@@ -6,7 +6,7 @@ use exg_signal::RPeaks;
 
 use super::{RrSeries, finite_or, gated};
 use crate::Result;
-use crate::core::extractor::FeatureExtractor;
+use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::{mean, slope, std};
@@ -81,8 +81,8 @@ impl FeatureExtractor for Poincare {
     fn schema(&self) -> Arc<Schema> {
         self.schema.clone()
     }
-    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(self.compute(peaks))
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        Ok(self.compute(input.peaks()))
     }
 }
 
@@ -137,8 +137,8 @@ impl FeatureExtractor for Complexity {
     fn schema(&self) -> Arc<Schema> {
         self.schema.clone()
     }
-    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(self.compute(peaks))
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        Ok(self.compute(input.peaks()))
     }
 }
 

@@ -6,7 +6,7 @@ use exg_signal::RPeaks;
 
 use super::{RrSeries, finite_or, gated};
 use crate::Result;
-use crate::core::extractor::FeatureExtractor;
+use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::{diff, mad, mean, median, percentile_sorted, sorted, std};
@@ -190,8 +190,8 @@ impl FeatureExtractor for HrvTime {
         self.schema.clone()
     }
 
-    fn extract_peaks(&self, peaks: &RPeaks) -> Result<FeatureVector> {
-        Ok(self.compute(peaks))
+    fn features(&self, input: Input<'_>) -> Result<FeatureVector> {
+        Ok(self.compute(input.peaks()))
     }
 }
 

@@ -2,7 +2,17 @@
 //! rectification, moving-window integration, peak picking and the decision rules of
 //! Pan & Tompkins (1985) as re-examined by Hamilton & Tompkins (1986).
 //!
-//! Decision rules, in the order they are applied to each integration peak:
+//! Start-up (replaces the papers' 2–8 s learning phase; it fits inside the search-back horizon,
+//! so it adds no delay): both levels start empty (a level is 0 until its first peak). The
+//! candidates of the learning period — from the first candidate to `min(1.5 s,
+//! max_searchback_s)` after it — are held back; at its end they are judged in time order: one at
+//! or above 40 % of the largest of them that is not a T wave (rule 2, against the last QRS
+//! accepted so far) is a QRS, the others are noise (and stay available to search-back). They seed
+//! the levels: the first QRS (noise) peak sets the running mean and later ones weigh 1/8
+//! (Pan-Tompkins), or they fill the median buffers (Hamilton). No level is ever reset or scaled
+//! afterwards.
+//!
+//! Decision rules, in the order they are applied to each integration peak after start-up:
 //! 1. A peak is a candidate only if no larger peak lies within `peak_separation_s` on either
 //!    side (Hamilton & Tompkins rule 1; also Pan-Tompkins' 200 ms refractory period).
 //! 2. A candidate within `t_wave_window_s` of the previous QRS whose maximal slope is below
@@ -74,7 +84,7 @@ impl AdaptiveParams {
         ] {
             check_positive(name, v)?;
         }
-        Ok(RPeakStream::new(
+        Ok(RPeakStream::with_engine(
             Box::new(AdaptiveEngine::new(self, fs.get())),
             fs,
             refine_window_s,
@@ -335,10 +345,9 @@ impl AdaptiveEngine {
         }
     }
 
-    /// End of the initial learning period (it replaces the papers' 2–8 s training phase and
-    /// fits inside the search-back horizon, so it adds no delay): candidates of the first
-    /// `learn` seconds at or above 40 % of the largest are QRS complexes (with the T-wave test),
-    /// the others noise; they seed the levels.
+    /// End of the learning period (`learn` samples after the first candidate; see the module
+    /// docs, "Start-up"): candidates at or above 40 % of the largest are QRS complexes (with the
+    /// T-wave test), the others noise; they seed the levels.
     fn end_learning(&mut self, out: &mut Vec<usize>) {
         self.learning = false;
         let cands = std::mem::take(&mut self.pending);

@@ -23,7 +23,7 @@
 //! context: the first seconds and the last ~delay of a record (documented in
 //! `docs/signal-rpeaks.md` §"Batch and streaming").
 
-use super::{Detection, MIN_DURATION_S, NoResult, Polarity, StreamingDetector};
+use super::{Detection, MIN_DURATION_S, Polarity, StreamingDetector};
 use crate::{Ecg, Error, RPeaks, Result};
 
 /// Length of the mirrored head (s): records up to this long are learnt on in full.
@@ -113,11 +113,9 @@ pub fn detect_batch<D: StreamingDetector + ?Sized>(detector: &D, ecg: &Ecg) -> R
     let (same, r) = (fs.samples(SAME_BEAT_S), fs.samples(EDGE_EXTREMUM_S).max(1));
     let positive = end.polarity != Polarity::Negative;
     peaks.retain(|&i| (i >= same && i + same < n) || interior_extremum(x, i, r, positive));
-    let no_result = peaks.is_empty().then_some(NoResult::NoBeats);
     Ok(Detection {
-        peaks: RPeaks::new(peaks, fs, n)?,
         polarity: end.polarity,
-        delay_s,
-        no_result,
+        delay_s: Some(delay_s),
+        ..Detection::batch(RPeaks::new(peaks, fs, n)?)
     })
 }

@@ -2,45 +2,74 @@
 
 use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
-
-use super::streaming::{Engine, Light};
+use super::streaming::QrsEngine;
 use super::{
     Detection, Hamilton, NeuroKit, PanTompkins, RPeakDetector, RPeakStream, StreamingDetector,
     check_fs, check_positive, detect_batch,
 };
 use crate::{Ecg, Error, Hz, Result};
 
-/// Majority vote of [`Hamilton`], [`PanTompkins`] and [`NeuroKit`]: a beat is kept when at
-/// least `min_votes` detectors put a peak within `tolerance_s` of the earliest one of the group;
-/// its position is the median of the group, then refined like any other detector's.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// Vote of any streaming detectors: a beat is kept when at least `min_votes` members put a peak
+/// within `tolerance_s` of the earliest one of the group; its position is the median of the
+/// group, then refined like any other detector's. [`Default`] is the majority vote of
+/// [`Hamilton`], [`PanTompkins`] and [`NeuroKit`] with their paper defaults.
+///
+/// The members are trait objects, so `Consensus` has no serde form: serialize the members' own
+/// parameters (every built-in detector is serde) and the three voting fields.
+///
+/// ```
+/// use exg_signal::rpeaks::{Consensus, Hamilton, PanTompkins, RPeakDetector};
+/// // A two-member vote needing both.
+/// let pair = Consensus {
+///     min_votes: 2,
+///     ..Consensus::new(vec![Box::new(PanTompkins::default()), Box::new(Hamilton::default())])
+/// };
+/// assert_eq!(pair.members.len(), 2);
+/// assert_eq!(pair.name(), "consensus");
+/// ```
 pub struct Consensus {
-    /// First member.
-    pub hamilton: Hamilton,
-    /// Second member.
-    pub pan_tompkins: PanTompkins,
-    /// Third member.
-    pub neurokit: NeuroKit,
-    /// Votes needed (1–3). Default: 2 (majority).
+    /// The voting detectors, in the order their peaks are gathered.
+    pub members: Vec<Box<dyn StreamingDetector>>,
+    /// Votes needed (1 to the number of members). Default: 2 (majority of three).
     pub min_votes: usize,
     /// Grouping tolerance (s). Default: 0.1.
     pub tolerance_s: f64,
-    /// Refinement half-window (s).
+    /// Refinement half-window (s). Default: 0.03 (members' positions are already refined).
     pub refine_window_s: f64,
+}
+
+impl Consensus {
+    /// A majority vote (`min_votes` = half the members + 1) of `members`, with the default
+    /// tolerance and refinement window.
+    pub fn new(members: Vec<Box<dyn StreamingDetector>>) -> Self {
+        Self {
+            min_votes: members.len() / 2 + 1,
+            members,
+            tolerance_s: 0.1,
+            refine_window_s: 0.03,
+        }
+    }
 }
 
 impl Default for Consensus {
     fn default() -> Self {
-        Self {
-            hamilton: Hamilton::default(),
-            pan_tompkins: PanTompkins::default(),
-            neurokit: NeuroKit::default(),
-            min_votes: 2,
-            tolerance_s: 0.1,
-            refine_window_s: 0.03,
-        }
+        Self::new(vec![
+            Box::new(Hamilton::default()),
+            Box::new(PanTompkins::default()),
+            Box::new(NeuroKit::default()),
+        ])
+    }
+}
+
+impl std::fmt::Debug for Consensus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.members.iter().map(|m| m.name()).collect();
+        f.debug_struct("Consensus")
+            .field("members", &names)
+            .field("min_votes", &self.min_votes)
+            .field("tolerance_s", &self.tolerance_s)
+            .field("refine_window_s", &self.refine_window_s)
+            .finish()
     }
 }
 
@@ -57,18 +86,27 @@ impl StreamingDetector for Consensus {
     fn stream(&self, fs: Hz) -> Result<RPeakStream> {
         check_fs(fs)?;
         check_positive("tolerance_s", self.tolerance_s)?;
-        check_positive("refine_window_s", self.refine_window_s)?;
-        if !(1..=3).contains(&self.min_votes) {
+        if self.members.is_empty() {
             return Err(Error::InvalidParameter {
-                name: "min_votes",
-                reason: format!("{} is not in 1..=3", self.min_votes),
+                name: "members",
+                reason: "a consensus needs at least one member".into(),
             });
         }
-        let members = vec![
-            self.hamilton.stream(fs)?,
-            self.pan_tompkins.stream(fs)?,
-            self.neurokit.stream(fs)?,
-        ];
+        if !(1..=self.members.len()).contains(&self.min_votes) {
+            return Err(Error::InvalidParameter {
+                name: "min_votes",
+                reason: format!(
+                    "{} is not in 1..={} (the number of members)",
+                    self.min_votes,
+                    self.members.len()
+                ),
+            });
+        }
+        let members = self
+            .members
+            .iter()
+            .map(|m| m.stream(fs))
+            .collect::<Result<Vec<_>>>()?;
         let max_delay = members.iter().map(RPeakStream::delay).max().unwrap_or(0);
         let tol = fs.samples(self.tolerance_s);
         let engine = ConsensusEngine {
@@ -80,10 +118,11 @@ impl StreamingDetector for Consensus {
             max_delay,
             lookahead: max_delay + tol + 1,
         };
-        Ok(RPeakStream::new(Box::new(engine), fs, self.refine_window_s))
+        RPeakStream::new(engine, fs, self.refine_window_s)
     }
 }
 
+/// The consensus is itself a [`QrsEngine`] over its members' streams (the public engine seam).
 struct ConsensusEngine {
     members: Vec<RPeakStream>,
     /// (position, member) in arrival order, kept sorted by position.
@@ -130,11 +169,8 @@ impl ConsensusEngine {
     }
 }
 
-impl Engine for ConsensusEngine {
-    fn process(&mut self, n0: usize, xs: &[f64], light: &mut Light, out: &mut Vec<usize>) {
-        for &x in xs {
-            light.step(x);
-        }
+impl QrsEngine for ConsensusEngine {
+    fn process(&mut self, n0: usize, xs: &[f64], out: &mut Vec<usize>) {
         for m in 0..self.members.len() {
             self.buf.clear();
             // `xs` is finite (checked by the outer stream).

@@ -13,9 +13,10 @@ use crate::{Ecg, Hz, Result};
 ///
 /// Differences from the papers (documented in `docs/signal-rpeaks.md`): 2nd-order Butterworth
 /// band-pass designed for any rate instead of integer filters at 200 Hz; no baseline-shift rule
-/// (the band-pass rejects baseline shifts); the 8-s learning period is replaced by starting
-/// with empty level buffers (the first candidate is a QRS), and a QRS level inflated by an
-/// artefact is halved (at most twice per pause) when search-back finds nothing.
+/// (the band-pass rejects baseline shifts); the 8-s learning period is replaced by the start-up
+/// period Pan-Tompkins uses: 1.5 s from the first candidate, whose candidates at ≥ 40 % of their
+/// largest (T-wave test applied) are QRS complexes and fill the median buffers, the others the
+/// noise buffer (`docs/signal-rpeaks.md`). The levels are never reset or scaled afterwards.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Hamilton {

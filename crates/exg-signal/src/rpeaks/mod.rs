@@ -1,12 +1,18 @@
 //! R-peak detection: the [`RPeakDetector`] trait, detectors implemented from their papers, a
-//! consensus mode, and the streaming API ([`RPeakStream`]).
+//! consensus mode, the streaming API ([`RPeakStream`]) and its engine seam ([`QrsEngine`]), and
+//! a [`Registry`] of detectors by name.
 //!
-//! | detector | paper | name for [`by_name`] |
+//! | detector | paper | name in [`Registry::builtin`] |
 //! |---|---|---|
 //! | [`PanTompkins`] (default) | Pan & Tompkins 1985 | `pantompkins` |
 //! | [`Hamilton`] | Hamilton & Tompkins 1986; Hamilton 2002 | `hamilton` |
 //! | [`NeuroKit`] | gradient steepness, NeuroKit2's default method (Makowski et al. 2021) | `neurokit` |
-//! | [`Consensus`] | vote of the three above within a tolerance | `consensus` |
+//! | [`Consensus`] | vote of the three above (or any members) within a tolerance | `consensus` |
+//!
+//! A new detector implements [`RPeakDetector`] (batch; [`Detection::batch`] builds its result)
+//! and, to stream, [`StreamingDetector`], usually as a [`QrsEngine`] handed to
+//! [`RPeakStream::new`], which adds the refinement and polarity every built-in detector has.
+//! [`Registry::register`] makes it selectable by name (the `exg` CLI's `--detector`).
 //!
 //! All detectors are causal with a bounded look-ahead. [`RPeakDetector::detect`] runs the same
 //! code as [`StreamingDetector::stream`] over the record extended by its mirror image at both
@@ -24,9 +30,9 @@
 //! NaN cannot enter an [`Ecg`] and is rejected by [`RPeakStream::push`] with [`Error::NonFinite`].
 //! See `docs/signal-rpeaks.md` for the full description.
 //!
-//! A new detector is checked the way the built-in ones are by the conformance battery of the
-//! `exg-data` crate (`exg_data::conformance::check_streaming`; it needs the synthetic ECG that
-//! crate generates, so it cannot live here).
+//! A new detector is checked the way the built-in ones are by the conformance battery
+//! ([`conformance::check_detector`], [`conformance::check_streaming`]), whose ground truth is the
+//! synthetic ECG of [`crate::synthetic`].
 //!
 //! ```
 //! use exg_signal::{Ecg, Hz, rpeaks::{default_detector, Polarity, RPeakDetector}};
@@ -41,6 +47,7 @@
 
 mod adaptive;
 mod batch;
+pub mod conformance;
 mod consensus;
 mod dsp;
 mod gradient;
@@ -49,6 +56,7 @@ mod neurokit;
 mod pan_tompkins;
 mod polarity;
 mod quality;
+mod registry;
 mod streaming;
 
 use std::sync::Arc;
@@ -62,7 +70,8 @@ pub use neurokit::NeuroKit;
 pub use pan_tompkins::PanTompkins;
 pub use polarity::Polarity;
 pub use quality::{NoResult, QualityGate, QualityReport, SegmentQuality};
-pub use streaming::{RPeakStream, StreamEnd};
+pub use registry::Registry;
+pub use streaming::{QrsEngine, RPeakStream, StreamEnd};
 
 use crate::{Ecg, Error, Hz, RPeaks, Result};
 
@@ -73,18 +82,48 @@ pub const MIN_DURATION_S: f64 = 1.0;
 pub const FS_RANGE_HZ: (f64, f64) = (50.0, 20_000.0);
 
 /// Result of a detection.
+///
+/// A batch-only detector that knows nothing of polarity or delay builds it with
+/// [`Detection::batch`]; the built-in (streaming) detectors fill every field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Detection {
     /// The R-peaks (empty when no beat was found).
     pub peaks: RPeaks,
-    /// Polarity the peaks were refined in.
+    /// Polarity the peaks were refined in; [`Polarity::Unknown`] when no beat was found or the
+    /// detector does not determine it.
     pub polarity: Polarity,
-    /// Streaming delay of the detector at this rate, in seconds (for information).
-    pub delay_s: f64,
+    /// Streaming delay of the detector at this rate, in seconds (for information); `None` for a
+    /// batch-only detector, which has no stream.
+    #[serde(default)]
+    pub delay_s: Option<f64>,
     /// Why `peaks` is empty although the input was valid (`None` when peaks were found).
     /// [`NoResult::NoConsistentQrs`] comes only from a [`Gated`] detector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_result: Option<NoResult>,
+}
+
+impl Detection {
+    /// The result of a batch-only detector: `peaks`, [`Polarity::Unknown`], no delay, and
+    /// [`NoResult::NoBeats`] when `peaks` is empty.
+    ///
+    /// ```
+    /// use exg_signal::{Hz, RPeaks, rpeaks::{Detection, NoResult, Polarity}};
+    /// let fs = Hz::new(250.0)?;
+    /// let d = Detection::batch(RPeaks::new(vec![100, 350], fs, 500)?);
+    /// assert_eq!((d.polarity, d.delay_s, d.no_result), (Polarity::Unknown, None, None));
+    /// let none = Detection::batch(RPeaks::empty(fs, 500));
+    /// assert_eq!(none.no_result, Some(NoResult::NoBeats));
+    /// # Ok::<(), exg_signal::Error>(())
+    /// ```
+    pub fn batch(peaks: RPeaks) -> Self {
+        let no_result = peaks.is_empty().then_some(NoResult::NoBeats);
+        Self {
+            peaks,
+            polarity: Polarity::Unknown,
+            delay_s: None,
+            no_result,
+        }
+    }
 }
 
 /// Anything that finds R-peaks in one lead.
@@ -168,12 +207,10 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
     stream.push_finite(ecg.samples(), &mut peaks);
     let end = stream.finish();
     peaks.extend(end.peaks);
-    let no_result = peaks.is_empty().then_some(NoResult::NoBeats);
     Ok(Detection {
-        peaks: RPeaks::new(peaks, fs, ecg.len())?,
         polarity: end.polarity,
-        delay_s,
-        no_result,
+        delay_s: Some(delay_s),
+        ..Detection::batch(RPeaks::new(peaks, fs, ecg.len())?)
     })
 }
 
@@ -240,7 +277,7 @@ impl<D: StreamingDetector> StreamingDetector for Gated<D> {
     }
 }
 
-/// Names accepted by [`by_name`], default first.
+/// Names of the built-in detectors ([`Registry::builtin`], [`by_name`]), default first.
 pub const DETECTOR_NAMES: [&str; 4] = ["pantompkins", "hamilton", "neurokit", "consensus"];
 
 /// The default detector: [`PanTompkins`] with its paper defaults (chosen on MIT-BIH, see
@@ -250,15 +287,11 @@ pub fn default_detector() -> Gated<PanTompkins> {
     Gated::new(PanTompkins::default())
 }
 
-/// A detector with default parameters by name (see [`DETECTOR_NAMES`]); `None` if unknown.
+/// A built-in detector with default parameters by name (see [`DETECTOR_NAMES`]; aliases and
+/// spelling as in [`Registry::get`]); `None` if unknown. Shorthand for
+/// `Registry::builtin().streaming(name)`.
 pub fn by_name(name: &str) -> Option<Box<dyn StreamingDetector>> {
-    match name.to_ascii_lowercase().replace(['-', '_'], "").as_str() {
-        "pantompkins" | "pantompkins1985" | "default" => Some(Box::new(PanTompkins::default())),
-        "hamilton" | "hamilton2002" => Some(Box::new(Hamilton::default())),
-        "neurokit" => Some(Box::new(NeuroKit::default())),
-        "consensus" => Some(Box::new(Consensus::default())),
-        _ => None,
-    }
+    Registry::builtin().streaming(name)
 }
 
 pub(crate) fn check_fs(fs: Hz) -> Result<()> {

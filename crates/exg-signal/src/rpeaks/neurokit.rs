@@ -93,7 +93,7 @@ impl StreamingDetector for NeuroKit {
             max_window_s: self.max_window_s,
             powerline_hz: self.powerline_hz,
         };
-        Ok(RPeakStream::new(
+        Ok(RPeakStream::with_engine(
             Box::new(GradientEngine::new(p, fs.get())),
             fs,
             self.refine_window_s,

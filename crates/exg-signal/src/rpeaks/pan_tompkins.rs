@@ -13,8 +13,10 @@ use crate::{Ecg, Hz, Result};
 /// Differences from the paper (documented in `docs/signal-rpeaks.md`): the band-pass is a
 /// 2nd-order Butterworth high-pass + low-pass designed for any rate instead of the paper's
 /// integer filters at 200 Hz; only the integrated signal is thresholded (the paper's parallel
-/// threshold on the band-passed signal is omitted); the learning phase is replaced by taking the
-/// first candidate as the initial signal level.
+/// threshold on the band-passed signal is omitted); the 2-s learning phase is replaced by a
+/// start-up period of 1.5 s from the first candidate, whose candidates at ≥ 40 % of their largest
+/// (T-wave test applied) are QRS complexes and seed the levels, the first setting the running
+/// mean (the full rule is in the `adaptive` engine's docs and `docs/signal-rpeaks.md`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PanTompkins {

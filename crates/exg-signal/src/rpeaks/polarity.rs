@@ -18,7 +18,7 @@ pub enum Polarity {
     Positive,
     /// Inverted QRS: peaks are minima.
     Negative,
-    /// No beat found, so no polarity.
+    /// No beat found, or a detector that does not determine polarity ([`Detection::batch`](super::Detection::batch)).
     Unknown,
 }
 

@@ -1,15 +1,18 @@
-//! The streaming API: [`RPeakStream`] (push chunks, get final peaks after a constant delay).
+//! The streaming API: [`RPeakStream`] (push chunks, get final peaks after a constant delay) and
+//! the engine seam [`QrsEngine`] that a new streaming detector implements.
 //!
-//! Every built-in detector is a causal engine with a bounded look-ahead; the batch API runs the
-//! same stream over the record with mirrored ends (`batch.rs`), so it differs from the stream
-//! only near the record's ends. Any chunking gives the same stream result (tested with random
-//! chunkings).
+//! Every detector's stream is a causal engine with a bounded look-ahead followed by the shared
+//! refinement (light filter, polarity vote, extremum search). Any chunking gives the same stream
+//! result ([`detect_streamed`](super::detect_streamed); tested with random chunkings); the
+//! built-in batch API runs the same stream over the record with mirrored ends
+//! ([`detect_batch`](super::detect_batch)), so it differs from the stream only near the
+//! record's ends.
 
 use std::collections::VecDeque;
 
-use super::Polarity;
 use super::dsp::{Biquad, History};
 use super::polarity::PolarityVote;
+use super::{Polarity, check_fs, check_positive};
 use crate::{Error, Hz, Result};
 
 /// Samples processed per block inside a push: the filter stages run as tight loops over a block,
@@ -100,7 +103,121 @@ struct Extrema {
     vmin: f64,
 }
 
-/// A causal QRS engine: sees samples in order and proposes approximate R positions.
+/// A causal QRS engine: the part of a streaming detector that finds beats. It sees the samples
+/// in order and reports approximate R positions; [`RPeakStream::new`] wraps it with what every
+/// detector shares (offset removal, a light 0.5 Hz high-pass + 20 ms average, the polarity vote,
+/// refinement of each position to the extremum within `refine_window_s`, and the constant
+/// delay), so an engine only decides *where the beats are*.
+///
+/// Contract: positions are 0-based sample indices, reported in increasing order, each one no
+/// later than the [`process`](Self::process) call that delivers sample `r + lookahead()`. The
+/// stream drops positions that are not increasing or lie beyond the samples seen; a position
+/// reported later than promised breaks only the constant-delay guarantee, which the
+/// conformance battery checks ([`check_streaming`](super::conformance::check_streaming)).
+///
+/// ```
+/// use exg_signal::rpeaks::{QrsEngine, RPeakStream};
+/// use exg_signal::Hz;
+///
+/// /// A beat wherever |x| first exceeds `level`, then nothing for `refractory` samples.
+/// struct Crossing { level: f64, refractory: usize, last: Option<usize> }
+///
+/// impl QrsEngine for Crossing {
+///     fn process(&mut self, n0: usize, xs: &[f64], out: &mut Vec<usize>) {
+///         for (j, x) in xs.iter().enumerate() {
+///             let n = n0 + j;
+///             if x.abs() > self.level && self.last.is_none_or(|l| n > l + self.refractory) {
+///                 self.last = Some(n);
+///                 out.push(n);
+///             }
+///         }
+///     }
+///     fn finish(&mut self, _n: usize, _out: &mut Vec<usize>) {}
+///     fn lookahead(&self) -> usize { 0 } // a position is reported with its own sample
+/// }
+///
+/// let fs = Hz::new(250.0)?;
+/// let engine = Crossing { level: 0.5, refractory: 50, last: None };
+/// let mut stream = RPeakStream::new(engine, fs, 0.05)?;
+/// // 10 s of narrow pulses peaking at 100, 350, 600, ...
+/// let x: Vec<f64> = (0..2500).map(|i| (-((i % 250) as f64 - 100.0).powi(2) / 8.0).exp()).collect();
+/// let mut peaks = Vec::new();
+/// for chunk in x.chunks(64) {
+///     peaks.extend(stream.push(chunk)?);
+/// }
+/// peaks.extend(stream.finish().peaks);
+/// assert_eq!(peaks, (0..10).map(|k| 100 + 250 * k).collect::<Vec<_>>());
+/// # Ok::<(), exg_signal::Error>(())
+/// ```
+pub trait QrsEngine: Send {
+    /// Processes samples `n0 .. n0 + xs.len()` (in order, each exactly once; the record's first
+    /// sample value has been subtracted from every sample) and appends to `out` the approximate
+    /// R positions it has become sure of, in increasing order.
+    fn process(&mut self, n0: usize, xs: &[f64], out: &mut Vec<usize>);
+    /// End of signal after `n` samples: appends whatever remains decidable.
+    fn finish(&mut self, n: usize, out: &mut Vec<usize>);
+    /// Look-ahead in samples: a position `r` is reported no later than the call to
+    /// [`process`](Self::process) that delivers sample `r + lookahead()`.
+    fn lookahead(&self) -> usize;
+}
+
+impl<E: QrsEngine + ?Sized> QrsEngine for Box<E> {
+    fn process(&mut self, n0: usize, xs: &[f64], out: &mut Vec<usize>) {
+        (**self).process(n0, xs, out);
+    }
+    fn finish(&mut self, n: usize, out: &mut Vec<usize>) {
+        (**self).finish(n, out);
+    }
+    fn lookahead(&self) -> usize {
+        (**self).lookahead()
+    }
+}
+
+/// A [`QrsEngine`] seen as an internal [`Engine`]: the stream steps the light filter for it and
+/// drops positions that break the contract (not increasing, or beyond the samples seen), so a
+/// faulty engine cannot make the stream panic.
+struct External<E> {
+    engine: E,
+    last: Option<usize>,
+}
+
+impl<E: QrsEngine> External<E> {
+    /// Keeps the valid positions of `out[start..]` (samples `0..end` have been seen).
+    fn keep_valid(&mut self, out: &mut Vec<usize>, start: usize, end: usize) {
+        let mut kept = start;
+        for i in start..out.len() {
+            let r = out[i];
+            if r < end && self.last.is_none_or(|l| r > l) {
+                out[kept] = r;
+                kept += 1;
+                self.last = Some(r);
+            }
+        }
+        out.truncate(kept);
+    }
+}
+
+impl<E: QrsEngine> Engine for External<E> {
+    fn process(&mut self, n0: usize, xs: &[f64], light: &mut Light, out: &mut Vec<usize>) {
+        for &x in xs {
+            light.step(x);
+        }
+        let start = out.len();
+        self.engine.process(n0, xs, out);
+        self.keep_valid(out, start, n0 + xs.len());
+    }
+    fn finish(&mut self, n: usize, out: &mut Vec<usize>) {
+        let start = out.len();
+        self.engine.finish(n, out);
+        self.keep_valid(out, start, n);
+    }
+    fn lookahead(&self) -> usize {
+        self.engine.lookahead()
+    }
+}
+
+/// The built-in engines' fast path: like [`QrsEngine`], but the engine steps the refinement
+/// filter itself, inside its own filter loop.
 pub(crate) trait Engine: Send {
     /// Processes samples `n0 .. n0 + xs.len()` (after the initial offset has been removed;
     /// `xs.len() <= BLOCK`), pushing one light-filtered value per sample (with
@@ -178,7 +295,19 @@ pub struct StreamEnd {
 }
 
 impl RPeakStream {
-    pub(crate) fn new(engine: Box<dyn Engine>, fs: Hz, refine_s: f64) -> Self {
+    /// The stream of a custom engine (see [`QrsEngine`]): each position the engine reports is
+    /// refined to the extremum, in the lead's detected polarity, of the lightly filtered signal
+    /// within `refine_window_s` seconds on either side. Fails when `fs` is outside
+    /// [`FS_RANGE_HZ`](super::FS_RANGE_HZ) or `refine_window_s` is not finite and > 0.
+    pub fn new<E: QrsEngine + 'static>(engine: E, fs: Hz, refine_window_s: f64) -> Result<Self> {
+        check_fs(fs)?;
+        check_positive("refine_window_s", refine_window_s)?;
+        let engine = External { engine, last: None };
+        Ok(Self::with_engine(Box::new(engine), fs, refine_window_s))
+    }
+
+    /// The stream of a built-in engine (parameters already checked).
+    pub(crate) fn with_engine(engine: Box<dyn Engine>, fs: Hz, refine_s: f64) -> Self {
         let f = fs.get();
         let refine_half = fs.samples(refine_s);
         // The light filter's centred average needs `lag` samples beyond the refinement window.

@@ -33,24 +33,6 @@ const SYMBOLS: [&str; 42] = [
     "f", "(", ")", "r",
 ];
 
-/// WFDB beat symbols (the QRS-complex annotation codes of `isqrs`, as listed by PhysioNet and
-/// wfdb-python): N L R B A a J S V r F e j n E / f Q ?. Rhythm changes (`+`), noise (`~`),
-/// artefacts (`|`), comments and non-conducted P waves (`x`) are not beats.
-pub const BEAT_SYMBOLS: [&str; 19] = [
-    "N", "L", "R", "B", "A", "a", "J", "S", "V", "r", "F", "e", "j", "n", "E", "/", "f", "Q", "?",
-];
-
-/// True when `symbol` is a WFDB beat (QRS) annotation; see [`BEAT_SYMBOLS`].
-///
-/// ```
-/// use exg_data::format::wfdb::is_beat;
-/// assert!(is_beat("N") && is_beat("V") && is_beat("/"));
-/// assert!(!is_beat("+") && !is_beat("~") && !is_beat("x"));
-/// ```
-pub fn is_beat(symbol: &str) -> bool {
-    BEAT_SYMBOLS.contains(&symbol)
-}
-
 /// The standard symbol of annotation code `code`; codes without one (15, 17, 42–49 and the
 /// pseudo-codes) give `None`.
 pub fn code_symbol(code: u8) -> Option<&'static str> {
@@ -95,9 +77,10 @@ impl From<WfdbAnnotation> for Annotation {
 /// `.hea`/`.dat` is accepted too.
 ///
 /// ```no_run
-/// use exg_data::format::wfdb::{is_beat, read_annotations};
+/// use exg_data::format::wfdb::read_annotations;
+/// use exg_signal::score::is_beat_symbol;
 /// let ann = read_annotations("../shared/data/mitdb/100", "atr")?;
-/// assert_eq!(ann.iter().filter(|a| is_beat(&a.label)).count(), 2273);
+/// assert_eq!(ann.iter().filter(|a| is_beat_symbol(&a.label)).count(), 2273);
 /// # Ok::<(), exg_data::Error>(())
 /// ```
 pub fn read_annotations(record: impl AsRef<Path>, extension: &str) -> Result<Vec<Annotation>> {

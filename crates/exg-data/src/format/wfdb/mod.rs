@@ -9,7 +9,8 @@
 //! - [`read_record`]: the whole record as a [`Record`] (physical units, header comments in
 //!   [`Metadata`], CinC `Dx` codes in `metadata.labels`);
 //! - [`SignalReader`]: the same signals chunk by chunk, for long records;
-//! - [`read_annotations`] / [`read_annotation_file`]: `.atr` files, with [`is_beat`].
+//! - [`read_annotations`] / [`read_annotation_file`]: `.atr` files; which symbols are beats is
+//!   [`exg_signal::score::is_beat_symbol`] (the one list of WFDB beat symbols).
 //!
 //! ```no_run
 //! use exg_data::format::wfdb::{read_annotations, read_record};
@@ -29,8 +30,7 @@ mod signal;
 use std::path::Path;
 
 pub use annotation::{
-    BEAT_SYMBOLS, WfdbAnnotation, code_symbol, is_beat, parse_annotations, read_annotation_file,
-    read_annotations,
+    WfdbAnnotation, code_symbol, parse_annotations, read_annotation_file, read_annotations,
 };
 pub use header::{Header, SignalSpec, header_path, parse_header, parse_header_bytes, read_header};
 pub use signal::{Chunk, Chunks, SignalFormat, SignalReader};

@@ -1,6 +1,7 @@
 //! Filtering and conditioning speed on a whole 30-min record (criterion).
 //!
-//! `cargo bench -p exg-signal --bench filter`
+//! `cargo bench --bench filter` (from the repository root: the root package `exg` holds the
+//! benches that read real records)
 //!
 //! Input: MIT-BIH record 100, channel 0 (650,000 samples at 360 Hz) from `$EXG_DATA_DIR/mitdb`
 //! or `../shared/data/mitdb`; when absent, 30 min of a deterministic sum of sines at 360 Hz
@@ -13,15 +14,15 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use exg_signal::Hz;
-use exg_signal::filter::{
+use exg::signal::Hz;
+use exg::signal::filter::{
     Band, PolyPad, SosFilter, butter, iirnotch, median_baseline, resample_fft, resample_poly,
 };
 
 fn input() -> Vec<f64> {
     let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
-    match exg_data::format::open(format!("{dir}/mitdb/100.hea")).and_then(|r| r.ecg(0)) {
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
+    match exg::data::format::open(format!("{dir}/mitdb/100.hea")).and_then(|r| r.ecg(0)) {
         Ok(ecg) => ecg.into_samples(),
         Err(e) => {
             eprintln!("MIT-BIH 100 unavailable ({e}); using 30 min of synthetic sines at 360 Hz");

@@ -2,14 +2,14 @@
 //! reach 99.5 %. Oracle: the cardiologists' reference annotations (`.atr`, beat symbols only).
 //! Reads `$EXG_DATA_DIR/mitdb` or `../shared/data/mitdb`; skips when absent.
 
-use exg_data::format::wfdb::{list_records, read_annotations, read_record};
-use exg_signal::rpeaks::{RPeakDetector, default_detector};
-use exg_signal::score::{Score, is_beat_symbol, score_peaks};
-use exg_signal::{Ecg, RPeaks};
+use exg::data::format::wfdb::{list_records, read_annotations, read_record};
+use exg::signal::rpeaks::{RPeakDetector, default_detector};
+use exg::signal::score::{Score, is_beat_symbol, score_peaks};
+use exg::signal::{Ecg, RPeaks};
 
 fn mitdb() -> Option<std::path::PathBuf> {
     let dir = std::env::var("EXG_DATA_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into());
     let p = std::path::Path::new(&dir).join("mitdb");
     p.join("100.hea").is_file().then_some(p)
 }

@@ -1,11 +1,11 @@
 //! Times whole-record detection (min and median of repeats) on one WFDB record, channel 0.
 //! Used by `tools/signal_peaks_speed.py` for the side-by-side comparison with NeuroKit2.
 //!
-//! `cargo run -p exg-signal --release --example rpeaks_time -- RECORD [DETECTOR|default] [REPEATS]`
+//! `cargo run --release --example rpeaks_time -- RECORD [DETECTOR|default] [REPEATS]`
 //! prints one JSON line `{"record":..,"detector":..,"n_samples":..,"peaks":..,"min_s":..,"median_s":..}`.
 
-use exg_data::format::wfdb::read_record;
-use exg_signal::rpeaks::{RPeakDetector, by_name, default_detector};
+use exg::data::format::wfdb::read_record;
+use exg::signal::rpeaks::{RPeakDetector, by_name, default_detector};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -1,31 +1,31 @@
 //! Scores the built-in detectors on all MIT-BIH records (channel 0, 150 ms) — development aid;
 //! the user-facing command is `exg score-peaks`.
 //!
-//! `cargo run -p exg-signal --release --example rpeaks_mitdb [DETECTOR] [DATA_DIR]`
+//! `cargo run --release --example rpeaks_mitdb [DETECTOR] [DATA_DIR]`
 
-use exg_data::format::wfdb::{is_beat, list_records, read_annotations, read_record};
-use exg_signal::RPeaks;
-use exg_signal::rpeaks::by_name;
-use exg_signal::score::score_peaks;
+use exg::data::format::wfdb::{list_records, read_annotations, read_record};
+use exg::signal::RPeaks;
+use exg::signal::rpeaks::by_name;
+use exg::signal::score::{Score, is_beat_symbol, score_peaks};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let det = args.get(1).map(String::as_str).unwrap_or("hamilton");
     let dir = args.get(2).cloned().unwrap_or_else(|| {
         std::env::var("EXG_DATA_DIR")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into())
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data").into())
             + "/mitdb"
     });
     let detector = by_name(det).ok_or("unknown detector")?;
     let names = list_records(&dir)?;
-    let mut gross = exg_signal::score::Score::default();
+    let mut gross = Score::default();
     let mut t = 0.0;
     for n in &names {
         let rec = read_record(format!("{dir}/{n}"))?;
         let ecg = rec.ecg(0)?;
         let refs: Vec<usize> = read_annotations(format!("{dir}/{n}"), "atr")?
             .into_iter()
-            .filter(|a| is_beat(&a.label))
+            .filter(|a| is_beat_symbol(&a.label))
             .map(|a| a.sample)
             .collect();
         let reference = RPeaks::new(refs, ecg.fs(), ecg.len())?;

@@ -1,18 +1,19 @@
-//! Benchmarks behind `exg bench train` and `exg bench infer`: a full training step and a
+//! The timed loops behind `exg bench train` and `exg bench infer`: a full training step and a
 //! single-record inference, on synthetic data, for any configuration.
 //!
 //! The PyTorch twin `benches/torch/exgnet.py` reads the same JSON ([`BenchConfig`]) and builds
-//! the identical network, so the two reports can be compared side by side.
+//! the identical network, so the two reports can be compared side by side. This is a benchmark
+//! of one step, not a trainer: it trains nothing to convergence.
 
 use std::path::Path;
 use std::time::Instant;
 
+use anyhow::{Context, Result, ensure};
 use candle::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use exg_model::init::{SeededVarMap, SplitMix64};
+use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 use serde::{Deserialize, Serialize};
-
-use crate::init::{SeededVarMap, SplitMix64};
-use crate::{Classifier, Error, ExgNet, ExgNetConfig, FeatureHead, Result};
 
 /// What to benchmark (the JSON file shared with the PyTorch twin).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,21 +48,14 @@ impl BenchConfig {
     /// # Errors
     /// Unreadable or invalid JSON, or an invalid model configuration.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let cfg: Self = serde_json::from_str(&text).map_err(|source| Error::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)?;
+        let cfg: Self = serde_json::from_str(&text)?;
         cfg.model.validate()?;
-        if cfg.batch == 0 {
-            return Err(Error::Config("batch must be >= 1".into()));
-        }
-        if cfg.use_aux && cfg.model.aux.is_none() {
-            return Err(Error::Config("use_aux needs model.aux".into()));
-        }
+        ensure!(cfg.batch >= 1, "batch must be >= 1");
+        ensure!(
+            !cfg.use_aux || cfg.model.aux.is_some(),
+            "use_aux needs model.aux"
+        );
         Ok(cfg)
     }
 }
@@ -108,7 +102,7 @@ fn run_in_pool<T: Send>(
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(t)
                 .build()
-                .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
+                .context("thread pool")?;
             Ok((pool.install(f), t))
         }
         None => Ok((f(), rayon::current_num_threads())),
@@ -164,7 +158,7 @@ fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
     let vb = vars.var_builder(DType::F32, &dev);
     let net = ExgNet::new(m, vb.clone())?;
     let aux = if cfg.use_aux {
-        Some(FeatureHead::new(m, vb)?)
+        Some(FeatureHead::new(&m.feature_head()?, vb)?)
     } else {
         None
     };
@@ -276,4 +270,49 @@ pub fn infer_bench(cfg: &BenchConfig, steps: usize, threads: Option<usize>) -> R
     let mut r = r?;
     r.threads = t;
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_file(rel: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel)
+    }
+
+    #[test]
+    fn bench_json_is_the_paper_preset() {
+        // Oracle: the preset constructor (the JSON is what both exg and the PyTorch twin read).
+        let cfg = BenchConfig::from_file(&repo_file("benches/exgnet-bench.json")).unwrap();
+        assert_eq!(cfg.model, ExgNetConfig::paper());
+        assert_eq!(cfg.batch, 32);
+        assert!(cfg.use_aux);
+    }
+
+    #[test]
+    fn one_step_of_each_bench_reports_the_model_size() {
+        // Oracle: ExgNetConfig::cost (itself pinned against PyTorch's parameter count).
+        let cfg = BenchConfig {
+            model: ExgNetConfig::tiny(),
+            batch: 4,
+            lr: 1e-3,
+            weight_decay: 0.01,
+            warmup: 1,
+            use_aux: true,
+            seed: 3,
+        };
+        let cost = cfg.model.cost().unwrap();
+        let train = train_bench(&cfg, 2, Some(1)).unwrap();
+        assert_eq!(
+            (train.params, train.aux_params),
+            (cost.params, cost.aux_params)
+        );
+        assert_eq!((train.steps, train.threads), (2, 1));
+        assert!(train.ms_per_step > 0.0 && train.ms_min <= train.ms_median);
+        let infer = infer_bench(&cfg, 2, None).unwrap();
+        assert_eq!((infer.bench.as_str(), infer.batch), ("infer", 1));
+        assert!(infer.ms_per_step.is_finite());
+    }
 }

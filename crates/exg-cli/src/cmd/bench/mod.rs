@@ -6,7 +6,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use exg_model::bench::{BenchConfig, BenchReport, infer_bench, train_bench};
+
+mod timing;
+
+use timing::{BenchConfig, BenchReport, infer_bench, train_bench};
 
 /// Benchmark subcommands.
 #[derive(clap::Subcommand)]

@@ -1,8 +1,8 @@
 //! A conformance battery for R-peak detectors: the checks every built-in detector of
-//! [`exg_signal::rpeaks`] passes, runnable on a new detector in one call.
+//! [`crate::rpeaks`] passes, runnable on a new detector in one call.
 //!
-//! The battery lives here, not in `exg-signal`, because its ground truth is the synthetic ECG of
-//! [`crate::synthetic`] (beats placed by construction, so the right answer is known exactly).
+//! Its ground truth is the synthetic ECG of [`crate::synthetic`] (beats placed by construction,
+//! so the right answer is known exactly).
 //!
 //! | check | input | passes when |
 //! |---|---|---|
@@ -13,15 +13,15 @@
 //! | `too_short` | 100 samples at 250 Hz | [`Error::TooShort`] |
 //! | `rate_20hz` | a 20 Hz signal | an error (no guess at an unsupported rate) |
 //! | `awkward` | one beat in 1 s, white noise, a lone spike, a step, a Nyquist square wave, 1e12 and 1e-12 amplitudes | no panic; `Ok` peaks in range and increasing, or an error |
-//! | `stream_equals_batch` | noisy synthetic ECG at 128/250/360/500 Hz pushed in chunks of 1, 7, 511, 512, 513, 4096 and pseudo-random sizes | streamed peaks == the stream's one-push result ([`detect_streamed`](exg_signal::rpeaks::detect_streamed)), and `detect` (which sees the whole record) == that result except in the first `BATCH_HEAD_S` and the last 4 s |
+//! | `stream_equals_batch` | noisy synthetic ECG at 128/250/360/500 Hz pushed in chunks of 1, 7, 511, 512, 513, 4096 and pseudo-random sizes | streamed peaks == the stream's one-push result ([`detect_streamed`](super::detect_streamed)), and `detect` (which sees the whole record) == that result except in the first `BATCH_HEAD_S` and the last 4 s |
 //! | `constant_delay` | one sample per push | each peak `p` is returned by the push of sample `p + delay` |
 //! | `nan_chunk` | a chunk holding NaN mid-record | [`Error::NonFinite`] with the absolute index; the stream is unchanged and ends equal to batch |
 //!
 //! A panic inside a check is caught and reported as that check's failure.
 //!
 //! ```
-//! use exg_data::conformance::{Battery, check_streaming};
 //! use exg_signal::rpeaks::PanTompkins;
+//! use exg_signal::rpeaks::conformance::{Battery, check_streaming};
 //!
 //! // `Battery::default()` is the full battery (what the built-in detectors pass);
 //! // `quick()` is a smaller one for a doctest.
@@ -32,12 +32,11 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use exg_signal::rpeaks::{Polarity, RPeakDetector, StreamingDetector};
-use exg_signal::score::score_peaks;
-use exg_signal::{Ecg, Error, Hz, RPeaks};
-
-use crate::split::SplitMix64;
-use crate::synthetic::{Rhythm, SyntheticConfig, SyntheticEcg, generate};
+use super::{Detection, Polarity, RPeakDetector, StreamingDetector};
+use crate::rng::SplitMix64;
+use crate::score::score_peaks;
+use crate::synthetic::{SyntheticConfig, SyntheticEcg, SyntheticRhythm, generate};
+use crate::{Ecg, Error, Hz, RPeaks};
 
 /// What the battery runs and its pass marks. [`Default`] is the full battery.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +44,7 @@ pub struct Battery {
     /// Sampling rates of the `accuracy` check (Hz).
     pub rates_hz: Vec<f64>,
     /// Rhythms of the `accuracy` and `noisy` checks.
-    pub rhythms: Vec<Rhythm>,
+    pub rhythms: Vec<SyntheticRhythm>,
     /// Length of each synthetic record (s).
     pub duration_s: f64,
     /// Matching tolerance (s). Default 75 ms, half the MIT-BIH scoring window.
@@ -67,7 +66,7 @@ impl Default for Battery {
     fn default() -> Self {
         Self {
             rates_hz: vec![100.0, 128.0, 200.0, 250.0, 360.0, 500.0, 1000.0],
-            rhythms: Rhythm::ALL.to_vec(),
+            rhythms: SyntheticRhythm::ALL.to_vec(),
             duration_s: 60.0,
             tolerance_s: 0.075,
             min_clean: 0.99,
@@ -84,7 +83,7 @@ impl Battery {
     pub fn quick() -> Self {
         Self {
             rates_hz: vec![250.0, 360.0],
-            rhythms: vec![Rhythm::Sinus, Rhythm::AtrialFibrillation],
+            rhythms: vec![SyntheticRhythm::Sinus, SyntheticRhythm::AtrialFibrillation],
             duration_s: 30.0,
             ..Self::default()
         }
@@ -193,10 +192,7 @@ fn rate(fs: f64) -> Result<Hz, String> {
     Hz::new(fs).map_err(|e| e.to_string())
 }
 
-fn detect(
-    detector: &dyn RPeakDetector,
-    ecg: &Ecg,
-) -> Result<exg_signal::rpeaks::Detection, String> {
+fn detect(detector: &dyn RPeakDetector, ecg: &Ecg) -> Result<Detection, String> {
     detector
         .detect(ecg)
         .map_err(|e| format!("detect failed: {e}"))
@@ -438,7 +434,7 @@ fn stream_in_chunks(
 /// EMG-like noise 0.05 mV.
 pub fn noisy_record(fs: Hz, seed: u64, duration_s: f64) -> crate::Result<Ecg> {
     Ok(generate(&SyntheticConfig {
-        rhythm: Rhythm::ALL[(seed % 4) as usize],
+        rhythm: SyntheticRhythm::ALL[(seed % 4) as usize],
         seed,
         inverted: seed.is_multiple_of(3),
         ectopic_fraction: 0.1,
@@ -473,13 +469,13 @@ fn streaming(detector: &dyn StreamingDetector, b: &Battery, report: &mut Report)
             let ecg = noisy_stream_input(fs, b.seed.wrapping_add(k as u64))?;
             // The stream's own batch result (one push); `detect` additionally sees the whole
             // record (mirrored ends) and may differ near them, checked below.
-            let batch = exg_signal::rpeaks::detect_streamed(detector, &ecg)
+            let batch = super::detect_streamed(detector, &ecg)
                 .map_err(|e| e.to_string())?
                 .peaks;
             let full = detect(detector, &ecg)?.peaks;
             let fs_ = ecg.fs();
             let (lo, hi) = (
-                fs_.samples(exg_signal::rpeaks::BATCH_HEAD_S),
+                fs_.samples(super::BATCH_HEAD_S),
                 // The stream judges its last ~delay (< 3 s for every built-in) blind.
                 ecg.len().saturating_sub(fs_.samples(4.0)),
             );

@@ -1,11 +1,14 @@
-//! Deterministic synthetic ECG with known R-peaks: the workspace's built-in dataset.
+//! Deterministic synthetic ECG with known R-peaks: the workspace's built-in dataset (it sits
+//! next to the [`Ecg`] and [`RPeaks`] types it produces, as NeuroKit2's `ecg_simulate` sits with
+//! its signal code). `exg-data` turns a [`SyntheticEcg`] into its `Record` type
+//! (`Record::from_synthetic`).
 //!
 //! Every beat is a sum of Gaussian waves (P, Q, R, S, T) in the spirit of ECGSYN
 //! (McSharry, Clifford, Tarassenko & Smith, IEEE TBME 50(3), 2003), but placed directly in time
 //! rather than integrated as a phase-space ODE, so each R time is known exactly. Rhythms differ by
 //! how RR intervals are drawn and by the atrial activity:
 //!
-//! | [`Rhythm`] | RR intervals | atrial activity |
+//! | [`SyntheticRhythm`] | RR intervals | atrial activity |
 //! |---|---|---|
 //! | `Sinus` | mean 60/HR, 2 % jitter, 3 % respiratory modulation | P wave before each QRS |
 //! | `SinusArrhythmia` | as `Sinus` with 12 % respiratory modulation (0.25 Hz) | P waves |
@@ -26,13 +29,13 @@
 //!
 //! ## Determinism
 //! The output depends only on the [`SyntheticConfig`] (the seed included): the generator uses its
-//! own SplitMix64 stream, not `rand`, so results do not change with dependency versions.
+//! own [`SplitMix64`] stream, not `rand`, so results do not change with dependency versions.
 //!
 //! ```
-//! use exg_data::synthetic::{generate, Rhythm, SyntheticConfig};
 //! use exg_signal::Hz;
+//! use exg_signal::synthetic::{generate, SyntheticConfig, SyntheticRhythm};
 //!
-//! let cfg = SyntheticConfig { rhythm: Rhythm::AtrialFibrillation, seed: 7,
+//! let cfg = SyntheticConfig { rhythm: SyntheticRhythm::AtrialFibrillation, seed: 7,
 //!                             ..SyntheticConfig::new(Hz::new(250.0)?, 20.0) };
 //! let syn = generate(&cfg)?;
 //! assert_eq!(syn.ecg.fs().get(), 250.0);
@@ -40,20 +43,19 @@
 //! assert!(syn.r_peaks.len() > 10);
 //! assert_eq!(syn.rhythm.code(), "AFIB");
 //! assert_eq!(generate(&cfg)?, syn); // same seed, same record
-//! # Ok::<(), exg_data::Error>(())
+//! # Ok::<(), exg_signal::Error>(())
 //! ```
 
 use std::f64::consts::PI;
 
-use exg_signal::{Ecg, Hz, RPeaks};
 use serde::{Deserialize, Serialize};
 
-use crate::split::SplitMix64;
-use crate::{Annotation, Channel, Error, Record, Result};
+use crate::rng::SplitMix64;
+use crate::{Ecg, Error, Hz, RPeaks, Result};
 
 /// Rhythm of a synthetic record (see the module table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Rhythm {
+pub enum SyntheticRhythm {
     /// Regular sinus rhythm.
     Sinus,
     /// Sinus rhythm with strong respiratory RR modulation.
@@ -64,22 +66,22 @@ pub enum Rhythm {
     AtrialFlutter,
 }
 
-impl Rhythm {
+impl SyntheticRhythm {
     /// All rhythms, in declaration order.
-    pub const ALL: [Rhythm; 4] = [
-        Rhythm::Sinus,
-        Rhythm::SinusArrhythmia,
-        Rhythm::AtrialFibrillation,
-        Rhythm::AtrialFlutter,
+    pub const ALL: [SyntheticRhythm; 4] = [
+        SyntheticRhythm::Sinus,
+        SyntheticRhythm::SinusArrhythmia,
+        SyntheticRhythm::AtrialFibrillation,
+        SyntheticRhythm::AtrialFlutter,
     ];
 
     /// Short label, using the Chapman-Shaoxing / MIT-BIH spelling: `SR`, `SA`, `AFIB`, `AFL`.
     pub fn code(self) -> &'static str {
         match self {
-            Rhythm::Sinus => "SR",
-            Rhythm::SinusArrhythmia => "SA",
-            Rhythm::AtrialFibrillation => "AFIB",
-            Rhythm::AtrialFlutter => "AFL",
+            SyntheticRhythm::Sinus => "SR",
+            SyntheticRhythm::SinusArrhythmia => "SA",
+            SyntheticRhythm::AtrialFibrillation => "AFIB",
+            SyntheticRhythm::AtrialFlutter => "AFL",
         }
     }
 }
@@ -116,7 +118,7 @@ pub struct SyntheticConfig {
     /// Mean heart rate in beats per minute (30–250). For flutter it picks the usual conduction ratio.
     pub heart_rate_bpm: f64,
     /// Rhythm.
-    pub rhythm: Rhythm,
+    pub rhythm: SyntheticRhythm,
     /// Probability that a beat is replaced by a PVC (0–1).
     pub ectopic_fraction: f64,
     /// Flips the sign of the whole lead (an inverted electrode or an aVR-like lead).
@@ -144,7 +146,7 @@ impl SyntheticConfig {
             fs,
             duration_s,
             heart_rate_bpm: 70.0,
-            rhythm: Rhythm::Sinus,
+            rhythm: SyntheticRhythm::Sinus,
             ectopic_fraction: 0.0,
             inverted: false,
             r_amplitude_mv: 1.0,
@@ -158,32 +160,37 @@ impl SyntheticConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |what: &str| Err(Error::InvalidArgument(format!("synthetic ECG: {what}")));
+        let bad = |name: &'static str, range: &str| {
+            Err(Error::InvalidParameter {
+                name,
+                reason: format!("synthetic ECG: must be {range}"),
+            })
+        };
         if !(self.duration_s.is_finite() && self.duration_s > 0.0 && self.duration_s <= 86_400.0) {
-            return bad("duration_s must be in (0, 86400]");
+            return bad("duration_s", "in (0, 86400]");
         }
         if self.fs.get() < 50.0 || self.fs.get() > 20_000.0 {
-            return bad("fs must be in [50, 20000] Hz");
+            return bad("fs", "in [50, 20000] Hz");
         }
         if !(30.0..=250.0).contains(&self.heart_rate_bpm) {
-            return bad("heart_rate_bpm must be in [30, 250]");
+            return bad("heart_rate_bpm", "in [30, 250]");
         }
         if !(0.0..=1.0).contains(&self.ectopic_fraction) {
-            return bad("ectopic_fraction must be in [0, 1]");
+            return bad("ectopic_fraction", "in [0, 1]");
         }
         let amps = [
-            self.r_amplitude_mv,
-            self.baseline_wander_mv,
-            self.powerline_mv,
-            self.powerline_hz,
-            self.white_noise_mv,
-            self.emg_noise_mv,
+            ("r_amplitude_mv", self.r_amplitude_mv),
+            ("baseline_wander_mv", self.baseline_wander_mv),
+            ("powerline_mv", self.powerline_mv),
+            ("powerline_hz", self.powerline_hz),
+            ("white_noise_mv", self.white_noise_mv),
+            ("emg_noise_mv", self.emg_noise_mv),
         ];
-        if amps.iter().any(|a| !(a.is_finite() && *a >= 0.0)) {
-            return bad("amplitudes and powerline_hz must be finite and >= 0");
+        if let Some(&(name, _)) = amps.iter().find(|(_, a)| !(a.is_finite() && *a >= 0.0)) {
+            return bad(name, "finite and >= 0");
         }
         if self.r_amplitude_mv <= 0.0 {
-            return bad("r_amplitude_mv must be > 0");
+            return bad("r_amplitude_mv", "> 0");
         }
         Ok(())
     }
@@ -199,36 +206,7 @@ pub struct SyntheticEcg {
     /// Kind of each beat, parallel to `r_peaks`.
     pub beats: Vec<BeatKind>,
     /// Rhythm of the record.
-    pub rhythm: Rhythm,
-}
-
-impl SyntheticEcg {
-    /// The same data as a [`Record`] (format `"synthetic"`): one channel, one WFDB-style beat
-    /// annotation (`N`/`V`) per R-peak, the rhythm code in [`crate::Metadata::labels`].
-    pub fn to_record(&self) -> Result<Record> {
-        let ch = Channel {
-            name: self.ecg.lead().unwrap_or("II").to_owned(),
-            units: "mV".into(),
-            gain: None,
-            samples: self.ecg.samples().to_vec(),
-        };
-        let mut rec = Record::new("synthetic", self.ecg.fs(), vec![ch])?;
-        rec.metadata.record = format!("synthetic-{}", self.rhythm.code());
-        rec.metadata.labels = vec![self.rhythm.code().to_owned()];
-        rec.annotations = self
-            .r_peaks
-            .indices()
-            .iter()
-            .zip(&self.beats)
-            .map(|(&sample, kind)| Annotation {
-                sample,
-                label: kind.symbol().to_owned(),
-                aux: String::new(),
-                duration_s: None,
-            })
-            .collect();
-        Ok(rec)
-    }
+    pub rhythm: SyntheticRhythm,
 }
 
 /// One Gaussian wave: offset from the R time (s), amplitude (R = 1), width σ (s).
@@ -308,9 +286,10 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
     let fs = cfg.fs.get();
     let n = (cfg.duration_s * fs).round() as usize;
     if n == 0 {
-        return Err(Error::InvalidArgument(
-            "synthetic ECG: duration shorter than one sample".into(),
-        ));
+        return Err(Error::InvalidParameter {
+            name: "duration_s",
+            reason: "synthetic ECG: shorter than one sample".into(),
+        });
     }
     let mut rng = SplitMix64::new(cfg.seed ^ 0x05EE_DEC6_u64.rotate_left(17));
     let mean_rr = 60.0 / cfg.heart_rate_bpm;
@@ -320,7 +299,7 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
     let mut beats: Vec<(f64, BeatKind, f64)> = Vec::new(); // (R time, kind, preceding RR)
     let mut t = rng.uniform() * mean_rr.min(1.0) + 0.1;
     let resp_phase = rng.uniform() * 2.0 * PI;
-    if cfg.rhythm == Rhythm::AtrialFlutter {
+    if cfg.rhythm == SyntheticRhythm::AtrialFlutter {
         t = (t / flutter_cycle).ceil() * flutter_cycle;
     }
     let mut prev_rr = mean_rr;
@@ -328,8 +307,8 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
     while t < cfg.duration_s + 0.5 {
         let ectopic = cfg.ectopic_fraction > 0.0 && rng.uniform() < cfg.ectopic_fraction;
         let next_rr = match cfg.rhythm {
-            Rhythm::Sinus | Rhythm::SinusArrhythmia => {
-                let resp = if cfg.rhythm == Rhythm::Sinus {
+            SyntheticRhythm::Sinus | SyntheticRhythm::SinusArrhythmia => {
+                let resp = if cfg.rhythm == SyntheticRhythm::Sinus {
                     0.03
                 } else {
                     0.12
@@ -337,8 +316,10 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
                 mean_rr
                     * (1.0 + 0.02 * rng.normal() + resp * (2.0 * PI * 0.25 * t + resp_phase).sin())
             }
-            Rhythm::AtrialFibrillation => mean_rr * (0.22 * rng.normal() - 0.5 * 0.22 * 0.22).exp(),
-            Rhythm::AtrialFlutter => {
+            SyntheticRhythm::AtrialFibrillation => {
+                mean_rr * (0.22 * rng.normal() - 0.5 * 0.22 * 0.22).exp()
+            }
+            SyntheticRhythm::AtrialFlutter => {
                 let base = (mean_rr / flutter_cycle).round().clamp(2.0, 4.0);
                 let k = if rng.uniform() < 0.2 {
                     base + 1.0
@@ -367,7 +348,10 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
     // 2. Noise-free signal.
     let mut clean = vec![0.0; n];
     let sign = if cfg.inverted { -1.0 } else { 1.0 };
-    let with_p = matches!(cfg.rhythm, Rhythm::Sinus | Rhythm::SinusArrhythmia);
+    let with_p = matches!(
+        cfg.rhythm,
+        SyntheticRhythm::Sinus | SyntheticRhythm::SinusArrhythmia
+    );
     for &(tr, kind, rr) in &beats {
         let waves = match kind {
             BeatKind::Normal => normal_beat(rr, with_p),
@@ -382,7 +366,7 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
     // Atrial activity without P waves.
     let amp = cfg.r_amplitude_mv;
     match cfg.rhythm {
-        Rhythm::AtrialFibrillation => {
+        SyntheticRhythm::AtrialFibrillation => {
             let comps: Vec<(f64, f64, f64)> = (0..4)
                 .map(|_| {
                     (
@@ -402,7 +386,7 @@ pub fn generate(cfg: &SyntheticConfig) -> Result<SyntheticEcg> {
                         .sum::<f64>();
             }
         }
-        Rhythm::AtrialFlutter => {
+        SyntheticRhythm::AtrialFlutter => {
             for (i, v) in clean.iter_mut().enumerate() {
                 let phase = ((i as f64 / fs) / flutter_cycle).fract();
                 // Sawtooth: slow descent then quick rise, 0.1 mV peak to peak.
@@ -509,7 +493,7 @@ fn add_gaussian(x: &mut [f64], fs: f64, center_s: f64, amp: f64, sigma_s: f64) {
 mod tests {
     use super::*;
 
-    fn cfg(fs: f64, rhythm: Rhythm) -> SyntheticConfig {
+    fn cfg(fs: f64, rhythm: SyntheticRhythm) -> SyntheticConfig {
         SyntheticConfig {
             rhythm,
             ..SyntheticConfig::new(Hz::new(fs).unwrap(), 30.0)
@@ -520,7 +504,7 @@ mod tests {
     fn peaks_are_true_extrema_of_the_clean_signal() {
         // Oracle: the definition itself, checked independently by a brute-force neighbourhood scan.
         for fs in [128.0, 250.0, 360.0, 1000.0] {
-            for rhythm in Rhythm::ALL {
+            for rhythm in SyntheticRhythm::ALL {
                 for inverted in [false, true] {
                     let c = SyntheticConfig {
                         inverted,
@@ -549,18 +533,18 @@ mod tests {
     fn heart_rate_and_rhythm_statistics() {
         let s = generate(&SyntheticConfig {
             heart_rate_bpm: 80.0,
-            ..cfg(360.0, Rhythm::Sinus)
+            ..cfg(360.0, SyntheticRhythm::Sinus)
         })
         .unwrap();
         let rr = s.r_peaks.rr_ms();
         let mean = rr.iter().sum::<f64>() / rr.len() as f64;
         assert!((mean - 750.0).abs() < 20.0, "mean RR {mean}");
-        let af = generate(&cfg(360.0, Rhythm::AtrialFibrillation)).unwrap();
+        let af = generate(&cfg(360.0, SyntheticRhythm::AtrialFibrillation)).unwrap();
         let rr = af.r_peaks.rr_ms();
         let m = rr.iter().sum::<f64>() / rr.len() as f64;
         let sd = (rr.iter().map(|r| (r - m).powi(2)).sum::<f64>() / rr.len() as f64).sqrt();
         assert!(sd / m > 0.12, "AF must be irregular, CV {}", sd / m);
-        let fl = generate(&cfg(360.0, Rhythm::AtrialFlutter)).unwrap();
+        let fl = generate(&cfg(360.0, SyntheticRhythm::AtrialFlutter)).unwrap();
         for r in fl.r_peaks.rr_ms() {
             let k = r / 200.0;
             assert!(
@@ -576,25 +560,30 @@ mod tests {
             ectopic_fraction: 0.2,
             seed: 3,
             white_noise_mv: 0.02,
-            ..cfg(500.0, Rhythm::Sinus)
+            ..cfg(500.0, SyntheticRhythm::Sinus)
         };
         let a = generate(&c).unwrap();
         assert_eq!(a, generate(&c).unwrap());
         assert!(a.beats.contains(&BeatKind::Ventricular));
-        let r = a.to_record().unwrap();
-        assert_eq!(r.annotations.len(), a.r_peaks.len());
+        assert_eq!(a.beats.len(), a.r_peaks.len());
         assert_ne!(a, generate(&SyntheticConfig { seed: 4, ..c }).unwrap());
     }
 
     #[test]
     fn invalid_config_is_an_error() {
-        let mut c = cfg(250.0, Rhythm::Sinus);
+        let mut c = cfg(250.0, SyntheticRhythm::Sinus);
         c.duration_s = f64::NAN;
         assert!(generate(&c).is_err());
         let c = SyntheticConfig {
             heart_rate_bpm: 500.0,
-            ..cfg(250.0, Rhythm::Sinus)
+            ..cfg(250.0, SyntheticRhythm::Sinus)
         };
-        assert!(generate(&c).is_err());
+        assert!(matches!(
+            generate(&c),
+            Err(Error::InvalidParameter {
+                name: "heart_rate_bpm",
+                ..
+            })
+        ));
     }
 }

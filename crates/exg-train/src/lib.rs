@@ -1,0 +1,18 @@
+//! # exg-train
+//!
+//! Training and evaluation of EXGnet-style classifiers: losses ([`loss`]), classification metrics
+//! ([`metrics`]), learning-rate schedules ([`schedule`]) and a checkpointable AdamW
+//! ([`optim`]), and atomic, one-file checkpoints ([`checkpoint`]).
+//!
+//! See `docs/training.md` for the objective, schedule, model selection and every default.
+
+pub mod checkpoint;
+pub mod cv;
+mod error;
+pub mod loss;
+pub mod metrics;
+pub mod optim;
+pub mod schedule;
+pub mod trainer;
+
+pub use error::{Error, Result};
