@@ -7,6 +7,8 @@
 //! | [`cinc2021`] | CinC 2021 sets (Ningbo, Georgia, PTB-XL...) | SNOMED CT codes in `# Dx:` |
 //! | [`cinc2017`] | CinC 2017 AF challenge (single lead, 300 Hz) | `REFERENCE.csv`: N, A, O, ~ |
 //! | [`mitdb`] | MIT-BIH Arrhythmia (48 x 30 min, 360 Hz) | `.atr` beats and rhythm changes |
+//! | [`cpsc2019`] | CPSC 2019 QRS detection (10 s, 500 Hz, single lead, MAT v5) | expert R-peaks |
+//! | [`ludb`] | LUDB (200 x 10 s, 500 Hz, 12 leads) | per-lead P/QRS/T delineation |
 //!
 //! Chapman and CinC 2021 labels become [`RhythmLabel`]s; a [`ClassScheme`] ([`Group4`],
 //! [`Paper5`], [`Paper6`], or your own) turns rhythms into classes, and [`assign`] says why a
@@ -16,7 +18,9 @@
 pub mod chapman;
 pub mod cinc2017;
 pub mod cinc2021;
+pub mod cpsc2019;
 pub mod labels;
+pub mod ludb;
 pub mod mitdb;
 
 use std::path::Path;

@@ -4,6 +4,7 @@
 //! |---|---|---|---|
 //! | [`wfdb`] | `.hea` + `.dat` (formats 16, 61, 24, 32, 80, 212) or CinC `.mat` (`16+24`) | header | `.atr` (MIT format) |
 //! | [`mat4`] | MATLAB v4 `.mat` (`val` matrix) | the caller (or the `.hea`) | – |
+//! | [`mat5`] | MATLAB v5 `.mat` numeric matrices (zlib-compressed or not; read by name) | – | – |
 //! | [`edf`] | EDF, EDF+C, EDF+D, BDF | header | EDF+ TALs |
 //! | [`wav`] | PCM / float WAV | header | – |
 //! | [`csv`] | delimited text, optional header row of lead names | the caller | – |
@@ -26,6 +27,7 @@
 pub mod csv;
 pub mod edf;
 pub mod mat4;
+pub mod mat5;
 pub mod wav;
 pub mod wfdb;
 

@@ -21,7 +21,9 @@
 //!    NL are the QRS and noise peak levels (running means for PT, medians of 8 for Hamilton).
 //! 4. Search-back: when no QRS has been found for `searchback_rr · RRavg` (at most
 //!    `max_searchback_s`), the largest noise candidate above `DT / 2` lying at least
-//!    `t_wave_window_s` after the last QRS becomes a QRS (rule 5 / PT's search-back).
+//!    `t_wave_window_s` after the last QRS becomes a QRS (rule 5 / PT's search-back). When there
+//!    is none and no QRS has been found for `max_searchback_s`, the QRS level is halved (not in
+//!    the papers: it keeps an artefact larger than every beat from locking the detector out).
 //!
 //! Streaming bound: a candidate older than `max_searchback_s` is final, which bounds the delay.
 
@@ -112,6 +114,11 @@ impl LevelTracker {
             Levels::RunningMean => self.mean,
             Levels::Median8 => median(&self.buf),
         }
+    }
+    /// Multiplies the level by `k` (every remembered peak for the median).
+    fn scale(&mut self, k: f64) {
+        self.mean *= k;
+        self.buf.iter_mut().for_each(|v| *v *= k);
     }
     fn update(&mut self, h: f64, weight: f64) {
         match self.mode {
@@ -377,9 +384,18 @@ impl AdaptiveEngine {
             .copied();
         match best {
             Some(c) => self.accept(c, true, out),
-            // Nothing above half the threshold: the answer can only change with the next
-            // candidate (which moves the levels or adds to the pending list).
-            None => self.next_check = usize::MAX,
+            None => {
+                // No QRS for a whole search-back horizon and nothing above half the threshold:
+                // the QRS level was set by something larger than the beats (an artefact in the
+                // learning period or later). Halve it, so that a detector cannot stay locked
+                // out; the beats that follow are judged against the lowered threshold.
+                if now >= last.t + horizon {
+                    self.qrs.scale(0.5);
+                }
+                // The answer can only change with the next candidate (which moves the levels
+                // or adds to the pending list).
+                self.next_check = usize::MAX;
+            }
         }
     }
 }

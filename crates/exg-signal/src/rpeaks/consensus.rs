@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use super::streaming::QrsEngine;
 use super::{
     Detection, Hamilton, NeuroKit, PanTompkins, RPeakDetector, RPeakStream, StreamingDetector,
-    check_fs, check_positive, detect_streamed,
+    check_fs, check_positive, detect_batch,
 };
 use crate::{Ecg, Error, Hz, Result};
 
@@ -78,7 +78,7 @@ impl RPeakDetector for Consensus {
         "consensus"
     }
     fn detect(&self, ecg: &Ecg) -> Result<Detection> {
-        detect_streamed(self, ecg)
+        detect_batch(self, ecg)
     }
 }
 

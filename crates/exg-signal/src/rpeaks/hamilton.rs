@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptive::{AdaptiveParams, Levels, Rectify};
-use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, detect_streamed};
+use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, detect_batch};
 use crate::{Ecg, Hz, Result};
 
 /// Hamilton: 8–16 Hz band-pass, derivative, absolute value, 80 ms moving average; QRS and
@@ -61,7 +61,7 @@ impl RPeakDetector for Hamilton {
         "hamilton"
     }
     fn detect(&self, ecg: &Ecg) -> Result<Detection> {
-        detect_streamed(self, ecg)
+        detect_batch(self, ecg)
     }
 }
 

@@ -14,9 +14,11 @@
 //! [`RPeakStream::new`], which adds the refinement and polarity every built-in detector has.
 //! [`Registry::register`] makes it selectable by name (the `exg` CLI's `--detector`).
 //!
-//! All detectors are causal with a bounded look-ahead. [`RPeakDetector::detect`] streams the
-//! whole record through the same code as [`StreamingDetector::stream`] and compensates the
-//! constant delay, so batch and streaming outputs are equal. Each peak is refined to the
+//! All detectors are causal with a bounded look-ahead. [`RPeakDetector::detect`] runs the same
+//! code as [`StreamingDetector::stream`] over the record extended by its mirror image at both
+//! ends ([`detect_batch`]), so that the first and last beats are judged like the others; it
+//! equals the stream's result ([`detect_streamed`]) except in the first [`BATCH_HEAD_S`] and the
+//! last ~delay of a record. Each peak is refined to the
 //! extremum, in the lead's detected [`Polarity`], of the 0.5 Hz high-passed signal within
 //! `refine_window_s` of the engine's estimate. Windows and thresholds are given in seconds or
 //! hertz and converted with the record's rate, which must lie in 50–20 000 Hz.
@@ -44,6 +46,7 @@
 //! ```
 
 mod adaptive;
+mod batch;
 pub mod conformance;
 mod consensus;
 mod dsp;
@@ -60,6 +63,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use batch::{HEAD_S as BATCH_HEAD_S, detect_batch};
 pub use consensus::Consensus;
 pub use hamilton::Hamilton;
 pub use neurokit::NeuroKit;
@@ -133,8 +137,10 @@ pub trait RPeakDetector: Send + Sync {
     fn detect(&self, ecg: &Ecg) -> Result<Detection>;
 }
 
-/// A detector that can also run incrementally. Its [`RPeakDetector::detect`] must equal
-/// pushing the record through [`stream`](Self::stream) then calling [`RPeakStream::finish`].
+/// A detector that can also run incrementally. Pushing a record through
+/// [`stream`](Self::stream) in any chunking then calling [`RPeakStream::finish`] gives
+/// [`detect_streamed`]; the built-in detectors' [`RPeakDetector::detect`] is [`detect_batch`],
+/// which sees the whole record and may differ near its ends.
 pub trait StreamingDetector: RPeakDetector {
     /// A fresh stream for a signal sampled at `fs`.
     fn stream(&self, fs: Hz) -> Result<RPeakStream>;
@@ -180,7 +186,8 @@ impl<T: StreamingDetector + ?Sized> StreamingDetector for Arc<T> {
     }
 }
 
-/// Batch detection through a detector's stream (what every built-in `detect` does).
+/// The stream's own result on a whole record: push it, then [`RPeakStream::finish`] (what a
+/// streaming caller gets; the built-in `detect` is [`detect_batch`]).
 pub fn detect_streamed<D: StreamingDetector + ?Sized>(
     detector: &D,
     ecg: &Ecg,
@@ -213,8 +220,7 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
 ///
 /// The gate needs the whole record, so [`stream`](StreamingDetector::stream) gives the inner
 /// detector's **ungated** stream; a streaming caller applies [`QualityGate::assess`] to the
-/// peaks of a finished stretch when it needs the same decision. Hence, unlike the plain
-/// detectors, `Gated::detect` equals the stream's output only on records that pass the gate.
+/// peaks of a finished stretch when it needs the same decision.
 ///
 /// ```
 /// use exg_signal::{Ecg, Hz, rpeaks::{default_detector, NoResult, RPeakDetector}};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::gradient::{GradientEngine, GradientParams};
 use super::{
     Detection, RPeakDetector, RPeakStream, StreamingDetector, check_fs, check_positive,
-    detect_streamed,
+    detect_batch,
 };
 use crate::{Ecg, Hz, Result};
 
@@ -63,7 +63,7 @@ impl RPeakDetector for NeuroKit {
         "neurokit"
     }
     fn detect(&self, ecg: &Ecg) -> Result<Detection> {
-        detect_streamed(self, ecg)
+        detect_batch(self, ecg)
     }
 }
 

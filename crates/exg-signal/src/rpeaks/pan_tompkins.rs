@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptive::{AdaptiveParams, Levels, Rectify};
-use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, detect_streamed};
+use super::{Detection, RPeakDetector, RPeakStream, StreamingDetector, detect_batch};
 use crate::{Ecg, Hz, Result};
 
 /// Pan-Tompkins: 5–15 Hz band-pass, derivative, squaring, 150 ms moving-window integration,
@@ -61,7 +61,7 @@ impl RPeakDetector for PanTompkins {
         "pantompkins"
     }
     fn detect(&self, ecg: &Ecg) -> Result<Detection> {
-        detect_streamed(self, ecg)
+        detect_batch(self, ecg)
     }
 }
 

@@ -2,9 +2,11 @@
 //! the engine seam [`QrsEngine`] that a new streaming detector implements.
 //!
 //! Every detector's stream is a causal engine with a bounded look-ahead followed by the shared
-//! refinement (light filter, polarity vote, extremum search); the batch API pushes the whole
-//! record through the same stream and then calls [`RPeakStream::finish`], so batch and streaming
-//! results are identical by construction (and tested with random chunkings).
+//! refinement (light filter, polarity vote, extremum search). Any chunking gives the same stream
+//! result ([`detect_streamed`](super::detect_streamed); tested with random chunkings); the
+//! built-in batch API runs the same stream over the record with mirrored ends
+//! ([`detect_batch`](super::detect_batch)), so it differs from the stream only near the
+//! record's ends.
 
 use std::collections::VecDeque;
 
@@ -234,7 +236,8 @@ pub(crate) trait Engine: Send {
 /// final, as absolute 0-based sample indices, in increasing order. A peak at sample `p` is
 /// returned by the push that delivers sample `p + delay()` (the delay is constant for a given
 /// detector and rate, see [`delay_s`](Self::delay_s)); [`finish`](Self::finish) returns the rest.
-/// Concatenating every output equals the batch detector's result on the same samples.
+/// Concatenating every output equals [`detect_streamed`](super::detect_streamed) on the same
+/// samples, whatever the chunking.
 ///
 /// A chunk holding NaN or an infinity is rejected with [`Error::NonFinite`] (absolute index)
 /// and leaves the stream unchanged, so a caller can drop or repair the chunk and continue.
