@@ -7,4 +7,5 @@ pub use exg_data as data;
 pub use exg_features as features;
 pub use exg_model as model;
 pub use exg_signal as signal;
+pub use exg_train as train;
 pub use exg_xai as xai;
