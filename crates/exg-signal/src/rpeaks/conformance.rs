@@ -9,6 +9,7 @@
 //! | `accuracy` | clean synthetic ECG at every rate (100–1000 Hz) × rhythm (sinus, sinus arrhythmia, AF-like, flutter-like; 8 % PVCs) × upright/inverted | Se and +P ≥ `min_clean` within `tolerance_s` (first/last 0.5 s not scored); polarity reported correctly |
 //! | `noisy` | 360 Hz, baseline wander 0.4 mV, power line, white and EMG-like noise, every rhythm | Se and +P ≥ `min_noisy` |
 //! | `timing` | clean sinus, upright and inverted, 250/360/1000 Hz | mean and sd of the timing error ≤ `max_timing_error_samples` (peaks on the true extremum) |
+//! | `short` | a ~10-s cut of synthetic sinus ECG (75 bpm, 8 % PVCs) with a beat 100 ms from each end, at every rate, clean and noisy (as `noisy`) | Se and +P over the whole cut (ends included) ≥ `min_clean` / `min_noisy` |
 //! | `flat` | constant and all-zero signals | `Ok`, no peak, [`Polarity::Unknown`] |
 //! | `too_short` | 100 samples at 250 Hz | [`Error::TooShort`] |
 //! | `rate_20hz` | a 20 Hz signal | an error (no guess at an unsupported rate) |
@@ -151,6 +152,7 @@ pub fn check_detector(detector: &dyn RPeakDetector, battery: &Battery) -> Report
     accuracy(detector, battery, &mut report);
     noisy(detector, battery, &mut report);
     timing(detector, battery, &mut report);
+    short(detector, battery, &mut report);
     bad_input(detector, &mut report);
     report
 }
@@ -265,6 +267,66 @@ fn accuracy(detector: &dyn RPeakDetector, b: &Battery, report: &mut Report) {
                     Ok(detail)
                 });
             }
+        }
+    }
+}
+
+/// Gap between each end of a `short` record and its first/last beat (s).
+const SHORT_EDGE_S: f64 = 0.1;
+
+/// The `short` checks: EXGnet-style 10-s records whose first and last beats lie
+/// [`SHORT_EDGE_S`] from the ends, where a detector that learns or looks ahead has least
+/// context. Every beat is scored.
+fn short(detector: &dyn RPeakDetector, b: &Battery, report: &mut Report) {
+    for &fs in &b.rates_hz {
+        for noisy in [false, true] {
+            let name = format!(
+                "short 10 s {fs} Hz {}",
+                if noisy { "noisy" } else { "clean" }
+            );
+            run(report, name, || {
+                let (noise, min) = if noisy {
+                    (1.0, b.min_noisy)
+                } else {
+                    (0.0, b.min_clean)
+                };
+                let s = synthetic(SyntheticConfig {
+                    seed: b.seed.wrapping_add(200) ^ fs.to_bits(),
+                    ectopic_fraction: 0.08,
+                    heart_rate_bpm: 75.0,
+                    baseline_wander_mv: 0.4 * noise,
+                    powerline_mv: 0.05 * noise,
+                    white_noise_mv: 0.03 * noise,
+                    emg_noise_mv: 0.05 * noise,
+                    ..SyntheticConfig::new(rate(fs)?, 14.0)
+                })?;
+                let hz = s.ecg.fs();
+                let (edge, len) = (hz.samples(SHORT_EDGE_S), hz.samples(10.0));
+                let r = s.r_peaks.indices();
+                // The cut: from 100 ms before the second beat to 100 ms after the last beat
+                // that keeps it at most 10 s long.
+                let first = *r.get(1).ok_or("fewer than 2 beats")?;
+                let start = first - edge;
+                let last = *r
+                    .iter()
+                    .rfind(|&&p| p + edge < start + len)
+                    .ok_or("no last beat")?;
+                let end = last + edge + 1;
+                let cut = s
+                    .ecg
+                    .with_samples(s.ecg.samples()[start..end].to_vec())
+                    .map_err(|e| e.to_string())?;
+                let truth: Vec<usize> = r
+                    .iter()
+                    .filter(|&&p| p >= start && p < end)
+                    .map(|&p| p - start)
+                    .collect();
+                let truth = RPeaks::new(truth, hz, end - start).map_err(|e| e.to_string())?;
+                let d = detect(detector, &cut)?;
+                let sc = score_peaks(&truth, &d.peaks, b.tolerance_s).map_err(|e| e.to_string())?;
+                let (se, ppv) = (sc.sensitivity().unwrap_or(0.0), sc.ppv().unwrap_or(0.0));
+                score_check(se, ppv, min).map(|d| format!("{} beats, {d}", truth.len()))
+            });
         }
     }
 }
