@@ -27,10 +27,10 @@ use anyhow::{Context, Result, ensure};
 use candle::{DType, Device, Tensor};
 use exg::model::init::SeededVarMap;
 use exg::model::{Classifier, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Preprocessing};
+use exg::signal::Hz;
 use exg::signal::rpeaks::{RPeakDetector, default_detector};
 use exg::signal::score::{Score, score_peaks};
-use exg::signal::synthetic::{DatasetConfig, SyntheticClass, dataset};
-use exg::signal::{Ecg, Hz};
+use exg::signal::synthetic::{DatasetConfig, LabelledEcg, SyntheticClass, dataset};
 use exg::train::cv::{Evaluation, Folds, Record, inner_split, record_probabilities};
 use exg::train::prepare::{PrepareConfig, Source, prepare, standardize_fold};
 use exg::train::trainer::{
@@ -71,7 +71,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
     let t0 = Instant::now();
     std::fs::create_dir_all(out.join("figures"))
         .with_context(|| format!("cannot create {}", out.display()))?;
-    let (per_class, epochs) = if quick { (4, 2) } else { (60, 14) };
+    let (per_class, epochs) = if quick { (4, 2) } else { (160, 40) };
 
     // 1. Data.
     let classes = SyntheticClass::PAPER.to_vec();
@@ -135,6 +135,10 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
     let tc = TrainConfig {
         epochs,
         batch_size: 16,
+        optimizer: exg::train::optim::AdamWConfig {
+            lr: 3e-3,
+            ..Default::default()
+        },
         patience: None,
         ..TrainConfig::default()
     };
@@ -204,7 +208,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
         selected_epoch: outcome.selected_epoch,
         seconds: t0.elapsed().as_secs_f64(),
     };
-    let figures = explain_one_per_class(&net, &test, &names, model_fs, out)?;
+    let figures = explain_one_per_class(&net, &test, &data, &names, out)?;
     write_report(out, &summary, &outcome.history, &names, &figures)?;
     Ok(summary)
 }
@@ -248,12 +252,13 @@ fn explanation_scores(net: &ExgNet, windows: &[Example], dev: &Device) -> Result
     Ok((ncc / n, hits as f64 / n))
 }
 
-/// One explanation figure per class (the first held-out record of each class).
+/// One explanation figure per class (the first held-out record of each class), drawn on the
+/// recorded signal in mV with the map and target resampled from the model's rate.
 fn explain_one_per_class(
     net: &ExgNet,
     test: &[Record],
+    originals: &[LabelledEcg],
     names: &[String],
-    fs: Hz,
     out: &Path,
 ) -> Result<Vec<String>> {
     use exg::xai::saliency::{GradCam, Resolution, Saliency, TargetClass};
@@ -271,12 +276,26 @@ fn explain_one_per_class(
         let p: Vec<f32> = candle_nn::ops::softmax_last_dim(&e.logits)?
             .flatten_all()?
             .to_vec1()?;
-        let ecg = Ecg::new(w.signal.iter().map(|&v| f64::from(v)).collect(), fs)?;
-        let peaks = default_detector().detect(&ecg)?.peaks;
-        let mut fig = ExplainFigure::new(&ecg, format!("{} (true class {name})", r.id));
+        let ecg = &originals
+            .iter()
+            .find(|o| o.id == r.id)
+            .context("record of a window")?
+            .ecg;
+        let to_record = |v: &[f32]| -> Result<Vec<f32>> {
+            let t = Tensor::from_vec(v.to_vec(), (1, v.len()), &Device::Cpu)?;
+            Ok(exg::xai::resample(&t, ecg.len())?
+                .flatten_all()?
+                .to_vec1()?)
+        };
+        let (map, target) = (
+            to_record(&map)?,
+            w.target.as_deref().map(to_record).transpose()?,
+        );
+        let peaks = default_detector().detect(ecg)?.peaks;
+        let mut fig = ExplainFigure::new(ecg, format!("{} (true class {name})", r.id));
         fig.peaks = Some(&peaks);
         fig.map = Some(&map);
-        fig.target = w.target.as_deref();
+        fig.target = target.as_deref();
         fig.prediction = Some(Prediction::new(
             names[argmax(&p)].clone(),
             names.iter().cloned().zip(p.iter().copied()).collect(),
