@@ -301,7 +301,7 @@ fn explain_one_per_class(
             names.iter().cloned().zip(p.iter().copied()).collect(),
         )?);
         let file = format!("figures/explain_{name}.png");
-        fig.render(&out.join(&file))?;
+        fig.render(out.join(&file))?;
         files.push(file);
     }
     Ok(files)
