@@ -14,9 +14,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use exg_data::format::{self, OpenOptions};
-use exg_signal::Hz;
 use serde_json::{Value, json};
 
 /// Command-line arguments.
@@ -34,17 +31,8 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let fs = args
-        .fs
-        .map(Hz::new)
-        .transpose()
-        .context("--fs must be a positive number of hertz")?;
-    let options = OpenOptions {
-        fs,
-        wfdb_annotations: (args.annotations != "none").then(|| args.annotations.clone()),
-        ..OpenOptions::default()
-    };
-    let record = format::open_with(&args.path, &options)?;
+    let annotations = (args.annotations != "none").then(|| args.annotations.clone());
+    let record = super::open_record(&args.path, args.fs, annotations)?;
     println!("{}", serde_json::to_string(&describe(&record))?);
     Ok(())
 }

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use candle::{Device, Tensor};
-use exg_data::format::{self, OpenOptions};
 use exg_model::{ExgNet, ModelMeta, Normalise};
 use exg_signal::filter::{Highpass, Lowpass, Preprocess, Resample, ZScore};
 use exg_signal::{Ecg, Hz};
@@ -56,20 +55,7 @@ impl Model {
 
     /// Lead `args.channel` of `path`, as recorded.
     pub fn read(args: &ModelArgs, path: &Path) -> anyhow::Result<Ecg> {
-        let fs = args
-            .fs
-            .map(Hz::new)
-            .transpose()
-            .context("--fs must be a positive number of hertz")?;
-        let options = OpenOptions {
-            fs,
-            wfdb_annotations: None,
-            ..OpenOptions::default()
-        };
-        let record = format::open_with(path, &options)?;
-        record
-            .ecg(args.channel)
-            .with_context(|| format!("channel {} of {}", args.channel, path.display()))
+        super::read_lead(path, args.fs, args.channel)
     }
 
     /// `ecg` prepared as the model's metadata says (filters, resampling, normalisation).

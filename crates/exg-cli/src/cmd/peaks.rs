@@ -21,8 +21,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use exg_data::format::{self, OpenOptions};
-use exg_signal::Hz;
 use exg_signal::rpeaks::{Gated, NoResult, Polarity, QualityGate, RPeakDetector, Registry};
 use serde_json::json;
 
@@ -51,20 +49,7 @@ pub struct Args {
 pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     // Every detector runs behind the signal-quality gate: pure noise prints no peaks and a reason.
     let detector = Gated::new(super::detector(registry, &args.detector)?);
-    let fs = args
-        .fs
-        .map(Hz::new)
-        .transpose()
-        .context("--fs must be a positive number of hertz")?;
-    let options = OpenOptions {
-        fs,
-        wfdb_annotations: None,
-        ..OpenOptions::default()
-    };
-    let record = format::open_with(&args.path, &options)?;
-    let ecg = record
-        .ecg(args.channel)
-        .with_context(|| format!("channel {} of {}", args.channel, args.path.display()))?;
+    let ecg = super::read_lead(&args.path, args.fs, args.channel)?;
     let context = || format!("detecting R-peaks in {}", args.path.display());
     let (d, excluded) = match args.gate_segments {
         None => (detector.detect(&ecg).with_context(context)?, None),
