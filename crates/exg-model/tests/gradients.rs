@@ -12,13 +12,8 @@
 use candle::{DType, Device, Tensor, Var};
 use exg_model::ops::{Conv1dGeometry, Normalize, batch_norm, conv1d, max_pool1d};
 
-const H: f64 = 1e-6;
-
-/// Deterministic pseudo-random values in [-1, 1).
-fn rnd(n: usize, seed: u64) -> Vec<f64> {
-    let mut g = exg_signal::rng::SplitMix64::new(seed);
-    (0..n).map(|_| 2.0 * g.uniform() - 1.0).collect()
-}
+mod common;
+use common::{check_against_fd, rnd};
 
 fn var(shape: &[usize], seed: u64) -> Var {
     let n = shape.iter().product();
@@ -37,44 +32,8 @@ fn check_grads(vars: &[Var], f: &dyn Fn() -> Tensor, tol: f64, what: &str) {
             .to_scalar::<f64>()
             .unwrap()
     };
-    let loss = (out * &r).unwrap().sum_all().unwrap();
-    let grads = loss.backward().unwrap();
-    for (vi, v) in vars.iter().enumerate() {
-        let g = grads
-            .get(v.as_tensor())
-            .unwrap_or_else(|| panic!("{what}: no gradient for input {vi}"))
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f64>()
-            .unwrap();
-        let base = v
-            .as_tensor()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f64>()
-            .unwrap();
-        let shape = v.shape().clone();
-        for i in 0..base.len() {
-            let mut p = base.clone();
-            p[i] += H;
-            v.set(&Tensor::from_vec(p.clone(), &shape, &Device::Cpu).unwrap())
-                .unwrap();
-            let lp = loss_of();
-            p[i] -= 2.0 * H;
-            v.set(&Tensor::from_vec(p, &shape, &Device::Cpu).unwrap())
-                .unwrap();
-            let lm = loss_of();
-            v.set(&Tensor::from_vec(base.clone(), &shape, &Device::Cpu).unwrap())
-                .unwrap();
-            let fd = (lp - lm) / (2.0 * H);
-            let err = (fd - g[i]).abs();
-            assert!(
-                err <= tol * (1.0 + fd.abs()),
-                "{what}: input {vi} element {i}: analytic {} vs finite difference {fd}",
-                g[i]
-            );
-        }
-    }
+    let grads = (out * &r).unwrap().sum_all().unwrap().backward().unwrap();
+    check_against_fd(vars, &loss_of, &grads, |_| 1, tol, what);
 }
 
 /// Oracle: direct convolution from the definition.

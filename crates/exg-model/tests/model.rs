@@ -5,10 +5,8 @@ use candle::{DType, Device, Tensor, Var};
 use exg_model::init::SeededVarMap;
 use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead};
 
-fn rnd(n: usize, seed: u64) -> Vec<f64> {
-    let mut g = exg_signal::rng::SplitMix64::new(seed);
-    (0..n).map(|_| 2.0 * g.uniform() - 1.0).collect()
-}
+mod common;
+use common::{check_against_fd, rnd};
 
 #[test]
 fn whole_network_gradients_match_finite_differences() {
@@ -41,45 +39,15 @@ fn whole_network_gradients_match_finite_differences() {
     let mut all = net.trainable_vars();
     all.extend(aux.trainable_vars());
     all.push(x.clone());
-    let h = 1e-6;
-    let mut checked = 0;
-    for v in &all {
-        let g = grads
-            .get(v.as_tensor())
-            .expect("gradient present")
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f64>()
-            .unwrap();
-        let base = v
-            .as_tensor()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f64>()
-            .unwrap();
-        let shape = v.shape().clone();
-        // Every element of small tensors, a spread sample of larger ones.
-        let step = (base.len() / 12).max(1);
-        for i in (0..base.len()).step_by(step) {
-            let mut p = base.clone();
-            p[i] += h;
-            v.set(&Tensor::from_vec(p.clone(), &shape, &dev).unwrap())
-                .unwrap();
-            let lp = loss().to_scalar::<f64>().unwrap();
-            p[i] -= 2.0 * h;
-            v.set(&Tensor::from_vec(p, &shape, &dev).unwrap()).unwrap();
-            let lm = loss().to_scalar::<f64>().unwrap();
-            v.set(&Tensor::from_vec(base.clone(), &shape, &dev).unwrap())
-                .unwrap();
-            let fd = (lp - lm) / (2.0 * h);
-            assert!(
-                (fd - g[i]).abs() <= 1e-6 * (1.0 + fd.abs()),
-                "element {i} of a {shape:?} tensor: analytic {} vs FD {fd}",
-                g[i]
-            );
-            checked += 1;
-        }
-    }
+    // Every element of small tensors, a spread sample of larger ones.
+    let checked = check_against_fd(
+        &all,
+        &|| loss().to_scalar::<f64>().unwrap(),
+        &grads,
+        |n| n / 12,
+        1e-6,
+        "whole network",
+    );
     assert!(checked > 100);
 }
 
