@@ -1,15 +1,17 @@
 //! The LUDB check of the attention target, shared by `tests/ludb_targets.rs` and
 //! `examples/ludb_targets.rs` (included with `#[path]`).
 //!
-//! For each of the 200 records, lead ii: R-peaks from `default_detector()`, the default
-//! [`HrvTarget`] without class hint, and its [`agreement`] with the cardiologists' P/QRS/T
-//! delineation of the same lead (`data/<n>.ii`), over the annotated span.
+//! For each of the 200 records, lead ii: a map — the default [`HrvTarget`] without class hint
+//! (R-peaks from `default_detector()`), or any other, e.g. a trained model's Grad-CAM — and its
+//! [`agreement`] with the cardiologists' P/QRS/T delineation of the same lead (`data/<n>.ii`),
+//! over the annotated span.
 
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::Path;
 
 use exg_data::format::wfdb::{read_annotations, read_record};
+use exg_signal::Ecg;
 use exg_signal::rpeaks::default_detector;
 use exg_xai::target::delineation::{AgreementConfig, WaveAgreement, agreement, waves_from_symbols};
 use exg_xai::{AttentionTarget, HrvTarget, NoTarget};
@@ -24,10 +26,24 @@ pub struct RecordResult {
     pub uniform: WaveAgreement,
 }
 
-/// Evaluates every record listed in `dir/RECORDS`.
+/// Evaluates the HRV attention target on every record listed in `dir/RECORDS`.
 pub fn evaluate(dir: &Path) -> Result<Vec<RecordResult>, Box<dyn Error>> {
-    let list = std::fs::read_to_string(dir.join("RECORDS"))?;
     let target = HrvTarget::default();
+    evaluate_maps(dir, &|ecg| {
+        Ok(target
+            .target_detected(ecg, &default_detector(), None)?
+            .into_result()
+            .map(|m| m.values().to_vec()))
+    })
+}
+
+/// Evaluates any map (one value per sample of lead ii, e.g. a trained model's Grad-CAM) on every
+/// record listed in `dir/RECORDS`; `map_of` may say why a record has no map.
+pub fn evaluate_maps(
+    dir: &Path,
+    map_of: &dyn Fn(&Ecg) -> Result<Result<Vec<f32>, NoTarget>, Box<dyn Error>>,
+) -> Result<Vec<RecordResult>, Box<dyn Error>> {
+    let list = std::fs::read_to_string(dir.join("RECORDS"))?;
     let cfg = AgreementConfig::default();
     let mut out = Vec::new();
     for name in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -42,9 +58,8 @@ pub fn evaluate(dir: &Path) -> Result<Vec<RecordResult>, Box<dyn Error>> {
         let ecg = rec.lead("ii")?;
         let ann = read_annotations(&path, "ii")?;
         let waves = waves_from_symbols(ann.iter().map(|a| (a.sample, a.label.as_str())));
-        let outcome = target.target_detected(&ecg, &default_detector(), None)?;
-        let target = match outcome.into_result() {
-            Ok(map) => Ok(agreement(map.values(), &waves, &cfg)?),
+        let target = match map_of(&ecg)? {
+            Ok(map) => Ok(agreement(&map, &waves, &cfg)?),
             Err(why) => Err(why),
         };
         let uniform = agreement(&vec![1.0; ecg.len()], &waves, &cfg)?;
