@@ -37,11 +37,14 @@ pub fn evaluate(dir: &Path) -> Result<Vec<RecordResult>, Box<dyn Error>> {
     })
 }
 
+/// A record's map, or why it has none (the outer error: the computation failed).
+pub type MapResult = Result<Result<Vec<f32>, NoTarget>, Box<dyn Error>>;
+
 /// Evaluates any map (one value per sample of lead ii, e.g. a trained model's Grad-CAM) on every
 /// record listed in `dir/RECORDS`; `map_of` may say why a record has no map.
 pub fn evaluate_maps(
     dir: &Path,
-    map_of: &dyn Fn(&Ecg) -> Result<Result<Vec<f32>, NoTarget>, Box<dyn Error>>,
+    map_of: &dyn Fn(&Ecg) -> MapResult,
 ) -> Result<Vec<RecordResult>, Box<dyn Error>> {
     let list = std::fs::read_to_string(dir.join("RECORDS"))?;
     let cfg = AgreementConfig::default();
