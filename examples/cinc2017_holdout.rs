@@ -21,12 +21,10 @@ use exg::data::dataset::cinc2017::{Cinc2017, Label};
 use exg::model::init::SeededVarMap;
 use exg::model::{ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Preprocessing};
 use exg::signal::Hz;
-use exg::train::cv::{Evaluation, Folds, Record, inner_split, record_probabilities};
+use exg::train::cv::{Evaluation, Folds, Record, inner_split, predict_records};
 use exg::train::optim::AdamWConfig;
 use exg::train::prepare::{PrepareConfig, Source, prepare, standardize_fold};
-use exg::train::trainer::{
-    Checkpoints, Example, Models, Progress, Selection, TrainConfig, fit, predict_proba,
-};
+use exg::train::trainer::{Checkpoints, Example, Models, Progress, Selection, TrainConfig, fit};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -121,26 +119,12 @@ fn main() -> Result<()> {
         },
         &mut |p| {
             if let Progress::EpochEnd(e) = p {
-                eprintln!(
-                    "epoch {:>2}: loss {:.3} (ce {:.3}, features {:.3}, xai {:.3}), train acc {:.3}, val F1(N,A,O) {:.3}, {:.0} s",
-                    e.epoch,
-                    e.loss,
-                    e.ce,
-                    e.ce_features,
-                    e.xai,
-                    e.train_accuracy,
-                    e.val_score.unwrap_or(0.0),
-                    e.seconds
-                );
+                eprintln!("{e}");
             }
         },
     )?;
 
-    let mut probs = Vec::new();
-    for r in &test {
-        let sig: Vec<&[f32]> = r.windows.iter().map(|w| w.signal.as_slice()).collect();
-        probs.push(record_probabilities(&predict_proba(&net, &sig, 64, &dev)?));
-    }
+    let probs = predict_records(&net, &test, 64, &dev)?;
     let truth: Vec<usize> = test.iter().map(|r| r.label).collect();
     let eval = Evaluation::from_probabilities(&truth, &probs, &names, Some(&[0, 1, 2]))?;
     let f1 = |c: usize| eval.per_class[c].f1.unwrap_or(0.0);

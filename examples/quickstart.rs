@@ -31,11 +31,9 @@ use exg::signal::Hz;
 use exg::signal::rpeaks::{RPeakDetector, default_detector};
 use exg::signal::score::{Score, score_peaks};
 use exg::signal::synthetic::{DatasetConfig, LabelledEcg, SyntheticClass, dataset};
-use exg::train::cv::{Evaluation, Folds, Record, inner_split, record_probabilities};
+use exg::train::cv::{Evaluation, Folds, Record, inner_split, predict_records};
 use exg::train::prepare::{PrepareConfig, Source, prepare, standardize_fold};
-use exg::train::trainer::{
-    Checkpoints, Example, Models, Progress, TrainConfig, argmax, fit, predict_proba,
-};
+use exg::train::trainer::{Checkpoints, Example, Models, Progress, TrainConfig, argmax, fit};
 use exg::xai::{ExplainFigure, Prediction};
 
 /// What one run measured (also written to `metrics.json`).
@@ -153,27 +151,13 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
         &Checkpoints::default(),
         &mut |p| {
             if let Progress::EpochEnd(e) = p {
-                eprintln!(
-                    "epoch {:>2}: loss {:.3} (ce {:.3}, features {:.3}, xai {:.3}), train acc {:.3}, val {:.3}, {:.1} s",
-                    e.epoch,
-                    e.loss,
-                    e.ce,
-                    e.ce_features,
-                    e.xai,
-                    e.train_accuracy,
-                    e.val_score.unwrap_or(0.0),
-                    e.seconds
-                );
+                eprintln!("{e}");
             }
         },
     )?;
 
     // 4. Held-out evaluation: record probabilities = mean of window probabilities.
-    let mut probs = Vec::new();
-    for r in &test {
-        let sig: Vec<&[f32]> = r.windows.iter().map(|w| w.signal.as_slice()).collect();
-        probs.push(record_probabilities(&predict_proba(&net, &sig, 32, &dev)?));
-    }
+    let probs = predict_records(&net, &test, 32, &dev)?;
     let test_labels: Vec<usize> = test.iter().map(|r| r.label).collect();
     let eval = Evaluation::from_probabilities(&test_labels, &probs, &names, None)?;
     let test_windows: Vec<Example> = windows(&test)

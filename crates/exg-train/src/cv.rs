@@ -111,6 +111,25 @@ pub fn record_probabilities(window_probs: &[Vec<f32>]) -> Vec<f32> {
     mean
 }
 
+/// Record-level class probabilities of `records` (the mean over each record's windows), in
+/// eval mode, `batch` windows at a time.
+pub fn predict_records(
+    model: &dyn exg_model::Classifier,
+    records: &[Record],
+    batch: usize,
+    dev: &candle::Device,
+) -> Result<Vec<Vec<f32>>> {
+    records
+        .iter()
+        .map(|r| {
+            let windows: Vec<&[f32]> = r.windows.iter().map(|w| w.signal.as_slice()).collect();
+            Ok(record_probabilities(&crate::trainer::predict_proba(
+                model, &windows, batch, dev,
+            )?))
+        })
+        .collect()
+}
+
 /// Metrics of one evaluation (a fold's test records, or a whole dataset).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {

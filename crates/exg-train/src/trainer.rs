@@ -189,6 +189,22 @@ pub struct EpochLog {
     pub seconds: f64,
 }
 
+impl std::fmt::Display for EpochLog {
+    /// One line: `epoch  3: loss 2.814 (ce 1.511, features 1.053, xai 0.501), train acc 0.318,
+    /// val 0.256, 0.2 s`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "epoch {:>2}: loss {:.3} (ce {:.3}, features {:.3}, xai {:.3}), train acc {:.3}",
+            self.epoch, self.loss, self.ce, self.ce_features, self.xai, self.train_accuracy
+        )?;
+        if let Some(v) = self.val_score {
+            write!(f, ", val {v:.3}")?;
+        }
+        write!(f, ", {:.1} s", self.seconds)
+    }
+}
+
 /// Progress reported while training (for progress bars).
 #[derive(Clone, Copy, Debug)]
 pub enum Progress<'a> {

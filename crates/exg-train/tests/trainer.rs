@@ -137,6 +137,11 @@ fn three_term_objective_learns_and_reports_each_term() {
     let first = &out.history[0];
     let last = out.history.last().unwrap();
     assert_eq!(out.history.len(), 12);
+    let line = first.to_string();
+    assert!(
+        line.starts_with("epoch  1: loss ") && line.contains(", val "),
+        "{line}"
+    );
     assert!(last.ce < first.ce, "{first:?} -> {last:?}");
     assert!(first.ce_features > 0.0 && first.xai > 0.0);
     assert!(
