@@ -17,6 +17,17 @@ fn exg(args: &[&str]) -> Output {
         .expect("runs exg")
 }
 
+/// Runs `exg args`, requires success and parses its stdout as JSON.
+fn json_ok(args: &[&str]) -> serde_json::Value {
+    let out = exg(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn dir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("exg-predict-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -85,7 +96,7 @@ fn predict_one_window_equals_the_library() {
     let (m, net) = model(&d);
     let x = ecg(4.0);
     let rec = csv(&d, "r.csv", &x);
-    let out = exg(&[
+    let v = json_ok(&[
         "predict",
         "--model",
         s(&m),
@@ -94,12 +105,6 @@ fn predict_one_window_equals_the_library() {
         s(&rec),
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let xs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let t = Tensor::from_vec(xs, (1, 1, 400), &Device::Cpu).unwrap();
     let p = net.predict_proba(&t).unwrap().to_vec2::<f32>().unwrap();
@@ -160,7 +165,7 @@ fn explain_draws_a_figure_and_prints_the_map() {
     let x = ecg(10.0);
     let rec = csv(&d, "r.csv", &x);
     let png = d.join("fig.png");
-    let out = exg(&[
+    let v = json_ok(&[
         "explain",
         "--model",
         s(&m),
@@ -171,12 +176,6 @@ fn explain_draws_a_figure_and_prints_the_map() {
         s(&png),
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let map = v["map"].as_array().unwrap();
     assert_eq!(map.len(), x.len());
     assert!(

@@ -15,6 +15,15 @@ fn vars(dev: &Device) -> Vec<Var> {
     ]
 }
 
+/// A variable's values, flattened.
+fn values(v: &Var) -> Vec<f32> {
+    v.as_tensor()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap()
+}
+
 fn loss(v: &[Var], x: &Tensor) -> Tensor {
     // A smooth non-quadratic loss touching the first two variables.
     let a = v[0].as_tensor().matmul(x).unwrap().tanh().unwrap();
@@ -49,18 +58,8 @@ fn matches_candle_nn_adamw() {
         b.step(&loss(&theirs, &x).backward().unwrap()).unwrap();
     }
     for (p, q) in ours.iter().zip(&theirs) {
-        let p = p
-            .as_tensor()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
-        let q = q
-            .as_tensor()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let p = values(p);
+        let q = values(q);
         for (u, w) in p.iter().zip(&q) {
             assert!((u - w).abs() <= 1e-5 * (1.0 + w.abs()), "{p:?} vs {q:?}");
         }
@@ -129,18 +128,8 @@ fn state_round_trips_and_resumes_the_same_trajectory() {
             .unwrap();
     }
     for (p, q) in full.iter().zip(&resumed) {
-        let p = p
-            .as_tensor()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
-        let q = q
-            .as_tensor()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let p = values(p);
+        let q = values(q);
         assert_eq!(p, q, "bit-identical after resuming");
     }
 }
