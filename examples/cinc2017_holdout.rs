@@ -34,6 +34,8 @@ fn main() -> Result<()> {
             .and_then(|i| args.get(i + 1).cloned())
     };
     let epochs: usize = flag("--epochs").map_or(Ok(12), |v| v.parse())?;
+    let window_s: f64 = flag("--window-s").map_or(Ok(10.0), |v| v.parse())?;
+    let hop_s: f64 = flag("--hop-s").map_or(Ok(window_s), |v| v.parse())?;
     let out = PathBuf::from(flag("--out").unwrap_or_else(|| "runs/cinc2017".into()));
     let dir = args.first().filter(|a| !a.starts_with("--")).map_or_else(
         || exg::data::testdata::root().join("cinc2017/training2017"),
@@ -68,9 +70,10 @@ fn main() -> Result<()> {
 
     let mut cfg = ExgNetConfig::edge();
     cfg.sample_rate_hz = 125.0;
-    cfg.input_len = 1250;
+    cfg.input_len = (window_s * cfg.sample_rate_hz).round() as usize;
     cfg.n_classes = names.len();
-    let prep = PrepareConfig::new(Hz::new(cfg.sample_rate_hz)?, cfg.input_len, cfg.input_len);
+    let hop = (hop_s * cfg.sample_rate_hz).round() as usize;
+    let prep = PrepareConfig::new(Hz::new(cfg.sample_rate_hz)?, cfg.input_len, hop);
     let (records, stats) = prepare(&sources, &prep, Some(&out.join("cache")))?;
     eprintln!("prepared in {:.0} s: {stats:?}", t0.elapsed().as_secs_f64());
 
