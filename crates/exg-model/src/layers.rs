@@ -343,6 +343,73 @@ impl MultiResBlock {
     }
 }
 
+/// A plain convolution block, the architecture ablation of [`MultiResBlock`]:
+/// `conv(k) → BN → ReLU` of `width` channels with "same" padding, then max pooling.
+#[derive(Clone, Debug)]
+pub struct PlainBlock {
+    conv: ConvBn,
+    pool: usize,
+}
+
+impl PlainBlock {
+    /// A block from `cin` to `width` channels (conv at `<vb>.conv.*`, batch norm at `<vb>.bn.*`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cin: usize,
+        width: usize,
+        kernel: usize,
+        dilation: usize,
+        pool: usize,
+        eps: f64,
+        momentum: f64,
+        vb: VarBuilder,
+    ) -> candle::Result<Self> {
+        let g = Conv1dGeometry::same(kernel, dilation);
+        let conv = ConvBn::new(cin, width, kernel, g, eps, momentum, vb)?;
+        Ok(Self { conv, pool })
+    }
+
+    /// The block's tensors.
+    pub fn tensors(&self) -> &NamedTensors {
+        self.conv.tensors()
+    }
+
+    /// # Shapes
+    /// `(B, C_in, L)` → `(B, width, L / pool)`.
+    pub fn forward(&self, x: &Tensor, train: bool) -> candle::Result<Tensor> {
+        let y = self.conv.forward(x, None, true, train)?;
+        ops::max_pool1d(&y, self.pool)
+    }
+}
+
+/// One block of the trunk, of either kind ([`BlockKind`](crate::BlockKind)).
+#[derive(Clone, Debug)]
+pub enum Block {
+    /// EXGnet's multiresolution block.
+    MultiRes(MultiResBlock),
+    /// A plain convolution.
+    Plain(PlainBlock),
+}
+
+impl Block {
+    /// The block's tensors.
+    pub fn tensors(&self) -> &NamedTensors {
+        match self {
+            Block::MultiRes(b) => b.tensors(),
+            Block::Plain(b) => b.tensors(),
+        }
+    }
+
+    /// # Shapes
+    /// `(B, C_in, L)` → `(B, W, L / pool)`.
+    pub fn forward(&self, x: &Tensor, train: bool) -> candle::Result<Tensor> {
+        match self {
+            Block::MultiRes(b) => b.forward(x, train),
+            Block::Plain(b) => b.forward(x, train),
+        }
+    }
+}
+
 /// Fully connected layer `y = x W^T + b` on 2-D input (made contiguous first: candle 0.11.1's
 /// batched matmul is wrong on some transposed layouts).
 #[derive(Clone, Debug)]

@@ -54,7 +54,7 @@ pub mod layers;
 mod model;
 pub mod ops;
 
-pub use config::{AuxConfig, BlockConfig, Cost, ExgNetConfig, FeatureHeadConfig};
+pub use config::{AuxConfig, BlockConfig, BlockKind, Cost, ExgNetConfig, FeatureHeadConfig};
 pub use described::{ModelMeta, Normalise, Preprocessing};
 pub use error::{Error, Result};
 pub use model::{Classifier, ExgNet, FeatureHead, Forward};

@@ -7,8 +7,8 @@ use std::path::Path;
 use candle::{D, DType, Device, Tensor, Var};
 use candle_nn::VarBuilder;
 
-use crate::config::{ExgNetConfig, FeatureHeadConfig};
-use crate::layers::{Linear, MultiResBlock, NamedTensors};
+use crate::config::{BlockKind, ExgNetConfig, FeatureHeadConfig};
+use crate::layers::{Block, Linear, MultiResBlock, NamedTensors, PlainBlock};
 use crate::{Error, Result};
 
 /// Everything one forward pass exposes. The tensors stay in the autograd graph.
@@ -132,7 +132,7 @@ pub trait Classifier: candle::ModuleT + Send + Sync {
 #[derive(Clone, Debug)]
 pub struct ExgNet {
     cfg: ExgNetConfig,
-    blocks: Vec<MultiResBlock>,
+    blocks: Vec<Block>,
     head: Linear,
     tensors: NamedTensors,
 }
@@ -149,17 +149,23 @@ impl ExgNet {
         let mut blocks = Vec::with_capacity(cfg.blocks.len());
         let mut cin = 1;
         for (i, b) in cfg.blocks.iter().enumerate() {
-            let widths = cfg.widths(b.width);
-            blocks.push(MultiResBlock::new(
-                cin,
-                widths,
-                b.kernel,
-                b.dilation,
-                b.pool,
-                cfg.bn_eps,
-                cfg.bn_momentum,
-                vb.pp("blocks").pp(i),
-            )?);
+            let vbi = vb.pp("blocks").pp(i);
+            let (eps, m) = (cfg.bn_eps, cfg.bn_momentum);
+            blocks.push(match b.kind {
+                BlockKind::Multiresolution => Block::MultiRes(MultiResBlock::new(
+                    cin,
+                    cfg.widths(b.width),
+                    b.kernel,
+                    b.dilation,
+                    b.pool,
+                    eps,
+                    m,
+                    vbi,
+                )?),
+                BlockKind::Plain => Block::Plain(PlainBlock::new(
+                    cin, b.width, b.kernel, b.dilation, b.pool, eps, m, vbi,
+                )?),
+            });
             tensors.extend(blocks[i].tensors());
             cin = b.width;
         }

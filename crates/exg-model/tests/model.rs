@@ -288,3 +288,30 @@ fn grad_cam_weights_are_the_linear_weights_over_t() {
         }
     }
 }
+
+/// The architecture ablation: plain blocks at the multiresolution trunk's parameter budget
+/// (±10 %), the same activation length, and a cost model that counts what is built.
+#[test]
+fn plain_ablation_matches_budget_and_shapes() {
+    for (name, cfg) in [
+        ("paper", ExgNetConfig::paper()),
+        ("edge", ExgNetConfig::edge()),
+    ] {
+        let plain = cfg.plain_at_budget().unwrap();
+        let (a, b) = (cfg.cost().unwrap(), plain.cost().unwrap());
+        let ratio = b.params as f64 / a.params as f64;
+        assert!((ratio - 1.0).abs() <= 0.10, "{name}: plain/multires params {ratio}");
+        assert_eq!(plain.activation_len().unwrap(), cfg.activation_len().unwrap());
+        assert!(plain.blocks.iter().all(|b| b.kind == exg_model::BlockKind::Plain));
+        let vb = SeededVarMap::new(3).var_builder(DType::F32, &Device::Cpu);
+        let net = ExgNet::new(&plain, vb).unwrap();
+        assert_eq!(net.num_params(), b.params, "{name}: cost model vs built network");
+        let x = Tensor::randn(0f32, 1., (2, 1, plain.input_len), &Device::Cpu).unwrap();
+        let out = net.forward_all_t(&x, true).unwrap();
+        assert_eq!(out.logits.dims(), &[2, plain.n_classes]);
+        assert_eq!(
+            out.activations.dims(),
+            &[2, plain.embed_dim(), plain.activation_len().unwrap()]
+        );
+    }
+}
