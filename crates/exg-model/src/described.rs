@@ -38,6 +38,9 @@ pub enum Normalise {
     /// z-score over the whole record: zero mean, unit population standard deviation.
     #[default]
     Zscore,
+    /// z-score of each model window over its real samples (what `exg_train::prepare` trains
+    /// on); a window shorter than the model input is padded with zeros after the z-score.
+    ZscoreWindow,
 }
 
 /// How a raw recording is turned into model input, in this order: zero-phase Butterworth
@@ -65,6 +68,10 @@ pub struct Preprocessing {
     /// Normalisation.
     #[serde(default)]
     pub normalise: Normalise,
+    /// Hop between the model windows of a record longer than the model input, in seconds;
+    /// `None`: half the model input (50 % overlap). See [`Preprocessing::windows`].
+    #[serde(default)]
+    pub hop_s: Option<f64>,
 }
 
 impl Preprocessing {
@@ -75,6 +82,17 @@ impl Preprocessing {
             highpass_hz: None,
             lowpass_hz: None,
             normalise: Normalise::Zscore,
+            hop_s: None,
+        }
+    }
+
+    /// Resampling to `resample_hz`, z-score per window, windows every `hop_s` seconds: what
+    /// `exg_train::prepare` does to training records.
+    pub fn window_zscore_at(resample_hz: f64, hop_s: f64) -> Self {
+        Self {
+            normalise: Normalise::ZscoreWindow,
+            hop_s: Some(hop_s),
+            ..Self::zscore_at(resample_hz)
         }
     }
 
@@ -87,15 +105,180 @@ impl Preprocessing {
             ("resample_hz", Some(self.resample_hz)),
             ("highpass_hz", self.highpass_hz),
             ("lowpass_hz", self.lowpass_hz),
+            ("hop_s", self.hop_s),
         ];
         for (name, v) in fields {
             if let Some(v) = v.filter(|v| !(v.is_finite() && *v > 0.0)) {
                 return Err(Error::Config(format!(
-                    "preprocessing: {name} must be > 0 Hz, got {v}"
+                    "preprocessing: {name} must be finite and > 0, got {v}"
                 )));
             }
         }
         Ok(())
+    }
+}
+
+impl Preprocessing {
+    /// `ecg` as the model sees it (filters, resampling, record-level normalisation), cut into
+    /// model windows of `input_len` samples (see [`window_starts`]; a window is z-scored on its
+    /// own under [`Normalise::ZscoreWindow`], and a record shorter than `input_len` is padded
+    /// with zeros at the end).
+    ///
+    /// ```
+    /// use exg_model::described::Preprocessing;
+    /// use exg_signal::{Ecg, Hz};
+    /// let ecg = Ecg::new((0..5000).map(|i| (i as f64 * 0.05).sin()).collect(), Hz::new(500.0)?)?;
+    /// let w = Preprocessing::window_zscore_at(100.0, 2.0).windows(&ecg, 400)?;
+    /// assert_eq!(w.starts, vec![0, 200, 400, 600]); // 1,000 samples at 100 Hz
+    /// assert_eq!(w.data.len(), 4 * 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] for invalid preprocessing; [`Error::Input`] when a filter or the
+    /// resampling refuses the record (too short, non-finite samples).
+    pub fn windows(&self, ecg: &exg_signal::Ecg, input_len: usize) -> Result<Windows> {
+        use exg_signal::Hz;
+        use exg_signal::filter::{Highpass, Lowpass, Preprocess, Resample, ZScore};
+        self.validate()?;
+        if input_len == 0 {
+            return Err(Error::Config("input_len must be > 0".into()));
+        }
+        let input = |e: exg_signal::Error| Error::Input(e.to_string());
+        let hz = |v: f64| Hz::new(v).map_err(input);
+        let mut x = ecg.clone();
+        if let Some(cutoff) = self.highpass_hz {
+            let f = Highpass {
+                cutoff: hz(cutoff)?,
+                order: FILTER_ORDER,
+            };
+            x = f.apply(&x).map_err(input)?;
+        }
+        if let Some(cutoff) = self.lowpass_hz {
+            let f = Lowpass {
+                cutoff: hz(cutoff)?,
+                order: FILTER_ORDER,
+            };
+            x = f.apply(&x).map_err(input)?;
+        }
+        let fs = hz(self.resample_hz)?;
+        if x.fs() != fs {
+            x = Resample::to(fs).apply(&x).map_err(input)?;
+        }
+        if self.normalise == Normalise::Zscore {
+            x = ZScore.apply(&x).map_err(input)?;
+        }
+        let hop = match self.hop_s {
+            Some(s) => ((s * self.resample_hz).round() as usize).max(1),
+            None => (input_len / 2).max(1),
+        };
+        let samples = x.samples();
+        let starts = window_starts(samples.len(), input_len, hop);
+        let mut data = Vec::with_capacity(starts.len() * input_len);
+        for &start in &starts {
+            let real = &samples[start..(start + input_len).min(samples.len())];
+            if self.normalise == Normalise::ZscoreWindow {
+                data.extend(zscore_padded(real, input_len));
+            } else {
+                data.extend(real.iter().map(|&v| v as f32));
+                data.resize(data.len() + input_len - real.len(), 0.0);
+            }
+        }
+        Ok(Windows {
+            data,
+            starts,
+            input_len,
+            fs,
+            record_len: samples.len(),
+        })
+    }
+}
+
+/// Order of the zero-phase Butterworth filters of [`Preprocessing`].
+pub const FILTER_ORDER: usize = 2;
+
+/// A record cut into model windows by [`Preprocessing::windows`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Windows {
+    /// `starts.len() × input_len` samples, window after window (`f32`, the model's dtype).
+    pub data: Vec<f32>,
+    /// First sample of each window in the preprocessed record.
+    pub starts: Vec<usize>,
+    /// Samples per window.
+    pub input_len: usize,
+    /// Sampling rate of the windows (the model's).
+    pub fs: exg_signal::Hz,
+    /// Length of the preprocessed record (samples at `fs`).
+    pub record_len: usize,
+}
+
+impl Windows {
+    /// The windows as a `(W, 1, T)` tensor.
+    ///
+    /// # Errors
+    /// Tensor allocation errors.
+    pub fn tensor(&self, dev: &Device) -> Result<Tensor> {
+        Ok(Tensor::from_slice(
+            &self.data,
+            (self.starts.len(), 1, self.input_len),
+            dev,
+        )?)
+    }
+}
+
+/// Start of every window of `len` samples over a record of `n` samples, one every `hop`
+/// samples from the first; when the last one does not end on the record's last sample, one
+/// more window is aligned to the end, so no sample is left out. A record of at most `len`
+/// samples gives one window at 0 (padded by the caller).
+///
+/// ```
+/// use exg_model::described::window_starts;
+/// assert_eq!(window_starts(10, 4, 3), vec![0, 3, 6]);
+/// assert_eq!(window_starts(11, 4, 3), vec![0, 3, 6, 7]);
+/// assert_eq!(window_starts(3, 4, 3), vec![0]);
+/// ```
+pub fn window_starts(n: usize, len: usize, hop: usize) -> Vec<usize> {
+    if n <= len || len == 0 {
+        return vec![0];
+    }
+    let mut starts: Vec<usize> = (0..=n - len).step_by(hop.max(1)).collect();
+    if starts.last().is_some_and(|&s| s + len < n) {
+        starts.push(n - len);
+    }
+    starts
+}
+
+/// `(x − mean) / sd` over `x` (population sd; a flat `x`, sd < 1e-9, is only centred), as
+/// `f32`, then zeros up to `len` samples (zero is the window's mean after the z-score).
+///
+/// ```
+/// let w = exg_model::described::zscore_padded(&[1.0, 3.0], 3);
+/// assert_eq!(w, vec![-1.0, 1.0, 0.0]);
+/// ```
+pub fn zscore_padded(x: &[f64], len: usize) -> Vec<f32> {
+    let n = x.len().max(1) as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let scale = if sd < 1e-9 { 1.0 } else { sd };
+    let mut out: Vec<f32> = x.iter().map(|v| ((v - mean) / scale) as f32).collect();
+    out.resize(len.max(x.len()), 0.0);
+    out
+}
+
+impl ExgNet {
+    /// Class probabilities of a raw recording under `pre` (the file's [`ModelMeta::preprocessing`]):
+    /// the mean of the model's softmax over the record's windows, in inference mode.
+    ///
+    /// # Errors
+    /// As [`Preprocessing::windows`] and [`ExgNet::predict_proba`].
+    pub fn classify(&self, pre: &Preprocessing, ecg: &exg_signal::Ecg) -> Result<Vec<f32>> {
+        let dev = self
+            .named_tensors()
+            .first()
+            .map_or(Device::Cpu, |(_, t)| t.device().clone());
+        let w = pre.windows(ecg, self.config().input_len)?;
+        let p = self.predict_proba(&w.tensor(&dev)?)?;
+        Ok(p.mean(0)?.to_dtype(DType::F32)?.to_vec1::<f32>()?)
     }
 }
 

@@ -386,7 +386,7 @@ impl PlainBlock {
 #[derive(Clone, Debug)]
 pub enum Block {
     /// EXGnet's multiresolution block.
-    MultiRes(MultiResBlock),
+    MultiRes(Box<MultiResBlock>),
     /// A plain convolution.
     Plain(PlainBlock),
 }

@@ -152,7 +152,7 @@ impl ExgNet {
             let vbi = vb.pp("blocks").pp(i);
             let (eps, m) = (cfg.bn_eps, cfg.bn_momentum);
             blocks.push(match b.kind {
-                BlockKind::Multiresolution => Block::MultiRes(MultiResBlock::new(
+                BlockKind::Multiresolution => Block::MultiRes(Box::new(MultiResBlock::new(
                     cin,
                     cfg.widths(b.width),
                     b.kernel,
@@ -161,7 +161,7 @@ impl ExgNet {
                     eps,
                     m,
                     vbi,
-                )?),
+                )?)),
                 BlockKind::Plain => Block::Plain(PlainBlock::new(
                     cin, b.width, b.kernel, b.dilation, b.pool, eps, m, vbi,
                 )?),

@@ -300,12 +300,27 @@ fn plain_ablation_matches_budget_and_shapes() {
         let plain = cfg.plain_at_budget().unwrap();
         let (a, b) = (cfg.cost().unwrap(), plain.cost().unwrap());
         let ratio = b.params as f64 / a.params as f64;
-        assert!((ratio - 1.0).abs() <= 0.10, "{name}: plain/multires params {ratio}");
-        assert_eq!(plain.activation_len().unwrap(), cfg.activation_len().unwrap());
-        assert!(plain.blocks.iter().all(|b| b.kind == exg_model::BlockKind::Plain));
+        assert!(
+            (ratio - 1.0).abs() <= 0.10,
+            "{name}: plain/multires params {ratio}"
+        );
+        assert_eq!(
+            plain.activation_len().unwrap(),
+            cfg.activation_len().unwrap()
+        );
+        assert!(
+            plain
+                .blocks
+                .iter()
+                .all(|b| b.kind == exg_model::BlockKind::Plain)
+        );
         let vb = SeededVarMap::new(3).var_builder(DType::F32, &Device::Cpu);
         let net = ExgNet::new(&plain, vb).unwrap();
-        assert_eq!(net.num_params(), b.params, "{name}: cost model vs built network");
+        assert_eq!(
+            net.num_params(),
+            b.params,
+            "{name}: cost model vs built network"
+        );
         let x = Tensor::randn(0f32, 1., (2, 1, plain.input_len), &Device::Cpu).unwrap();
         let out = net.forward_all_t(&x, true).unwrap();
         assert_eq!(out.logits.dims(), &[2, plain.n_classes]);

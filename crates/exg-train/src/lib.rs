@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod optim;
 pub mod prepare;
 pub mod schedule;
+pub mod study;
 pub mod trainer;
 
 pub use error::{Error, Result};

@@ -55,6 +55,7 @@
 use std::path::Path;
 
 use exg_features::{Extract, HrvTime};
+use exg_model::described::{window_starts, zscore_padded};
 use exg_signal::filter::{Preprocess, Resample};
 use exg_signal::rpeaks::{RPeakDetector, default_detector};
 use exg_signal::{Ecg, Hz, RPeaks};
@@ -185,29 +186,6 @@ pub fn cache_key(src: &Source, cfg: &PrepareConfig) -> Result<String> {
     Ok(format!("{h:016x}"))
 }
 
-/// Start of every window of a record of `n` samples (see the module docs, step 3).
-fn window_starts(n: usize, len: usize, hop: usize) -> Vec<usize> {
-    if n <= len {
-        return vec![0];
-    }
-    let mut starts: Vec<usize> = (0..=n - len).step_by(hop).collect();
-    if starts.last().is_some_and(|&s| s + len < n) {
-        starts.push(n - len);
-    }
-    starts
-}
-
-/// Per-window z-score over the real samples, then zero padding to `len` (module docs, step 4).
-fn zscore_padded(x: &[f64], len: usize) -> Vec<f64> {
-    let n = x.len().max(1) as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-    let scale = if sd < 1e-9 { 1.0 } else { sd };
-    let mut out: Vec<f64> = x.iter().map(|v| (v - mean) / scale).collect();
-    out.resize(len, 0.0);
-    out
-}
-
 /// Computes one record's windows (no cache).
 fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<CachedRecord> {
     let ctx = |e: &dyn std::fmt::Display| Error::Input(format!("record {}: {e}", src.id));
@@ -252,7 +230,7 @@ fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<Cach
             .map(|m| m.values().iter().map(|&v| f64::from(v)).collect());
         let signal = zscore_padded(&x[start..end], len)
             .into_iter()
-            .map(|v| f64::from(v as f32))
+            .map(f64::from)
             .collect();
         windows.push(CachedWindow {
             signal,

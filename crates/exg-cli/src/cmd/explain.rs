@@ -15,10 +15,11 @@
 //! `{"path", "class", "probabilities", "fs", "map": [...], "peaks": [...], "target": [...]|null,
 //! "no_target": reason|null}`; without either a one-line summary is printed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use candle::Tensor;
+use exg_signal::Ecg;
 use exg_signal::rpeaks::{RPeakDetector, default_detector};
 use exg_xai::saliency::{PostProcess, Resolution, TargetClass};
 use exg_xai::{AttentionTarget, ExplainFigure, GradCam, HrvTarget, Prediction, Saliency};
@@ -41,14 +42,27 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Runs the subcommand.
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let model = Model::load(&args.model)?;
-    let ecg = Model::read(&args.model, &args.path)?;
-    let x = model.preprocess(&ecg)?;
-    let (windows, starts) = model.windows(&x)?;
+/// The explanation of one record.
+pub struct Explanation {
+    /// Index of the predicted class.
+    pub class_idx: usize,
+    /// Mean class probabilities over the record's windows.
+    pub probs: Vec<f32>,
+    /// Grad-CAM of the predicted class, one value per recorded sample.
+    pub map: Vec<f32>,
+    /// R-peaks of the recorded lead.
+    pub peaks: exg_signal::RPeaks,
+    /// HRV attention target at the recorded rate, when there is one.
+    pub target: Option<Vec<f32>>,
+    /// Why there is no target.
+    pub no_target: Option<String>,
+}
+
+/// Explains `ecg` (as recorded) with `model` (see the module docs).
+pub fn explain(model: &Model, ecg: &Ecg) -> anyhow::Result<Explanation> {
+    let (windows, starts, n) = model.windows(ecg)?;
     let probs = model.probabilities(&windows)?;
-    let (class_idx, class) = model.predicted(&probs);
+    let (class_idx, _) = model.predicted(&probs);
     let labels = vec![class_idx; starts.len()];
     let explanation = GradCam::new(PostProcess::default())
         .explain(
@@ -63,7 +77,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .to_dtype(candle::DType::F32)?
         .to_vec2::<f32>()?;
     // Overlap-average the windows' maps over the preprocessed record.
-    let n = x.len();
     let (mut sum, mut count) = (vec![0f32; n], vec![0f32; n]);
     for (map, &start) in maps.iter().zip(&starts) {
         for (i, v) in map.iter().enumerate().take(n - start) {
@@ -82,53 +95,75 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?
     .flatten_all()?
     .to_vec1::<f32>()?;
+    let peaks = default_detector()
+        .detect(ecg)
+        .context("detecting R-peaks")?
+        .peaks;
+    let outcome = HrvTarget::default().target(ecg, &peaks, None)?;
+    Ok(Explanation {
+        class_idx,
+        probs,
+        map,
+        target: outcome.map().map(|t| t.values().to_vec()),
+        no_target: outcome.reason().map(ToString::to_string),
+        peaks,
+    })
+}
 
-    let detector = default_detector();
-    let detection = detector
-        .detect(&ecg)
-        .with_context(|| format!("detecting R-peaks in {}", args.path.display()))?;
-    let outcome = HrvTarget::default().target(&ecg, &detection.peaks, None)?;
-    let target = outcome.map().map(|t| t.values().to_vec());
-    let no_target = outcome.reason().map(ToString::to_string);
-
-    if let Some(out) = &args.out {
+impl Explanation {
+    /// Draws the record with its map, peaks, target and prediction to `out` (PNG or SVG).
+    pub fn draw(&self, model: &Model, ecg: &Ecg, title: String, out: &Path) -> anyhow::Result<()> {
         let probabilities = model
             .meta
             .classes
             .iter()
             .cloned()
-            .zip(probs.iter().copied())
+            .zip(self.probs.iter().copied())
             .collect();
+        let mut fig = ExplainFigure::new(ecg, title);
+        fig.peaks = Some(&self.peaks);
+        fig.map = Some(&self.map);
+        fig.target = self.target.as_deref();
+        fig.prediction = Some(Prediction::new(
+            model.meta.classes[self.class_idx].clone(),
+            probabilities,
+        )?);
+        fig.render(out)
+            .with_context(|| format!("drawing {}", out.display()))
+    }
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let model = Model::load(&args.model)?;
+    let ecg = Model::read(&args.model, &args.path)?;
+    let e = explain(&model, &ecg).with_context(|| format!("explaining {}", args.path.display()))?;
+    let class = &model.meta.classes[e.class_idx];
+    if let Some(out) = &args.out {
         let name = args.path.file_name().unwrap_or_default().to_string_lossy();
         let mut title = format!("{name} — channel {}", args.model.channel);
         if let Some(lead) = ecg.lead().filter(|l| !l.is_empty()) {
             title += &format!(" ({lead})");
         }
-        let mut fig = ExplainFigure::new(&ecg, title);
-        fig.peaks = Some(&detection.peaks);
-        fig.map = Some(&map);
-        fig.target = target.as_deref();
-        fig.prediction = Some(Prediction::new(class, probabilities)?);
-        fig.render(out)
-            .with_context(|| format!("drawing {}", out.display()))?;
+        e.draw(&model, &ecg, title, out)?;
     }
     if args.json {
         let out = json!({
             "path": args.path,
             "class": class,
-            "probabilities": model.probability_json(&probs),
+            "probabilities": model.probability_json(&e.probs),
             "fs": ecg.fs().get(),
-            "map": map,
-            "peaks": detection.peaks.indices(),
-            "target": target,
-            "no_target": no_target,
+            "map": e.map,
+            "peaks": e.peaks.indices(),
+            "target": e.target,
+            "no_target": e.no_target,
         });
         println!("{}", serde_json::to_string(&out)?);
     } else if args.out.is_none() {
         println!(
             "{}: {class} (p = {:.2}); pass --out FILE.png or --json for the map",
             args.path.display(),
-            probs[class_idx]
+            e.probs[e.class_idx]
         );
     }
     Ok(())

@@ -1,27 +1,23 @@
 //! What `exg predict` and `exg explain` share: loading a described model, reading one lead,
 //! replaying the model's preprocessing and cutting the record into model windows.
 //!
-//! Windowing (documented in `docs/cli.md`): after preprocessing, a record of `n` samples and a
-//! model window of `T` samples gives
+//! Windowing (documented in `docs/cli.md`) is the model file's
+//! ([`Preprocessing::windows`](exg_model::described::Preprocessing::windows)): a record of `n`
+//! samples after preprocessing and a model window of `T` samples gives
 //! * `n < MIN_SECONDS × fs`: an error (too short to classify);
-//! * `n <= T`: one window, the record followed by zeros (after z-scoring zero is the record's
-//!   mean);
-//! * `n > T`: windows of `T` starting every `T / 2` samples (50 % overlap), plus one ending at the
-//!   last sample; the record's probabilities are the mean of the windows'.
+//! * `n <= T`: one window, the record followed by zeros (after z-scoring zero is the mean);
+//! * `n > T`: windows of `T` every `hop_s` seconds (default `T / 2`, 50 % overlap), plus one
+//!   ending at the last sample; the record's probabilities are the mean of the windows'.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use candle::{Device, Tensor};
-use exg_model::{ExgNet, ModelMeta, Normalise};
-use exg_signal::filter::{Highpass, Lowpass, Preprocess, Resample, ZScore};
-use exg_signal::{Ecg, Hz};
+use exg_model::{ExgNet, ModelMeta};
+use exg_signal::Ecg;
 
 /// Shortest record (after preprocessing) that is classified, in seconds.
 pub const MIN_SECONDS: f64 = 2.0;
-
-/// Order of the zero-phase Butterworth filters the preprocessing replays.
-const FILTER_ORDER: usize = 2;
 
 /// Command-line options shared by `predict` and `explain`.
 #[derive(clap::Args)]
@@ -48,8 +44,13 @@ pub struct Model {
 impl Model {
     /// Loads `args.model`.
     pub fn load(args: &ModelArgs) -> anyhow::Result<Self> {
-        let (net, meta) = ExgNet::load_described(&args.model, &Device::Cpu)
-            .with_context(|| format!("loading model {}", args.model.display()))?;
+        Self::open(&args.model)
+    }
+
+    /// Loads the described model file `path`.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let (net, meta) = ExgNet::load_described(path, &Device::Cpu)
+            .with_context(|| format!("loading model {}", path.display()))?;
         Ok(Self { net, meta })
     }
 
@@ -58,70 +59,22 @@ impl Model {
         super::read_lead(path, args.fs, args.channel)
     }
 
-    /// `ecg` prepared as the model's metadata says (filters, resampling, normalisation).
-    pub fn preprocess(&self, ecg: &Ecg) -> anyhow::Result<Ecg> {
-        let p = &self.meta.preprocessing;
-        let mut x = ecg.clone();
-        if let Some(hz) = p.highpass_hz {
-            x = Highpass {
-                cutoff: Hz::new(hz)?,
-                order: FILTER_ORDER,
-            }
-            .apply(&x)?;
-        }
-        if let Some(hz) = p.lowpass_hz {
-            x = Lowpass {
-                cutoff: Hz::new(hz)?,
-                order: FILTER_ORDER,
-            }
-            .apply(&x)?;
-        }
-        x = Resample::to(Hz::new(p.resample_hz)?).apply(&x)?;
-        if p.normalise == Normalise::Zscore {
-            x = ZScore.apply(&x)?;
-        }
-        Ok(x)
-    }
-
-    /// Start of every window over `n` samples (see the module docs).
-    pub fn window_starts(&self, n: usize) -> anyhow::Result<Vec<usize>> {
+    /// The model windows of `ecg` as the file's preprocessing says
+    /// ([`Preprocessing::windows`](exg_model::described::Preprocessing::windows)): a `(W, 1, T)`
+    /// tensor, the window starts and the preprocessed record's length (samples at the model rate).
+    pub fn windows(&self, ecg: &Ecg) -> anyhow::Result<(Tensor, Vec<usize>, usize)> {
+        let w = self
+            .meta
+            .preprocessing
+            .windows(ecg, self.net.config().input_len)?;
         let fs = self.net.config().sample_rate_hz;
-        let min = (MIN_SECONDS * fs).ceil() as usize;
-        if n < min {
+        if (w.record_len as f64) < MIN_SECONDS * fs {
             bail!(
                 "record too short: {:.2} s after preprocessing, the minimum is {MIN_SECONDS} s",
-                n as f64 / fs
+                w.record_len as f64 / fs
             );
         }
-        let t = self.net.config().input_len;
-        if n <= t {
-            return Ok(vec![0]);
-        }
-        let stride = (t / 2).max(1);
-        let mut starts: Vec<usize> = (0..=n - t).step_by(stride).collect();
-        if starts.last() != Some(&(n - t)) {
-            starts.push(n - t);
-        }
-        Ok(starts)
-    }
-
-    /// The windows of `x` (model input, preprocessed) as a `(W, 1, T)` f32 tensor, with their
-    /// starts.
-    pub fn windows(&self, x: &Ecg) -> anyhow::Result<(Tensor, Vec<usize>)> {
-        let t = self.net.config().input_len;
-        let starts = self.window_starts(x.len())?;
-        let s = x.samples();
-        let mut data = vec![0f32; starts.len() * t];
-        for (w, &start) in data.chunks_mut(t).zip(&starts) {
-            let end = (start + t).min(s.len());
-            for (d, v) in w.iter_mut().zip(&s[start..end]) {
-                *d = *v as f32;
-            }
-        }
-        Ok((
-            Tensor::from_vec(data, (starts.len(), 1, t), &Device::Cpu)?,
-            starts,
-        ))
+        Ok((w.tensor(&Device::Cpu)?, w.starts, w.record_len))
     }
 
     /// Mean class probabilities over the windows of `x`.

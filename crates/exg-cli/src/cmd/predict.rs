@@ -35,8 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let model = Model::load(&args.model)?;
     for path in &args.paths {
         let ecg = Model::read(&args.model, path)?;
-        let x = model.preprocess(&ecg)?;
-        let (windows, starts) = model.windows(&x)?;
+        let (windows, starts, _) = model.windows(&ecg)?;
         let probs = model.probabilities(&windows)?;
         let (_, class) = model.predicted(&probs);
         if args.json {

@@ -1,0 +1,314 @@
+//! Whole studies on a tiny synthetic dataset: cross-validation writes its run folder and is
+//! bit-identical between runs; a run killed in the middle (a child process of this test binary,
+//! killed while training its second fold) and resumed ends with the same metrics as an
+//! uninterrupted one; a folder is never overwritten without `resume`, nor resumed under another
+//! configuration; `train_model` writes a self-describing model that `evaluate_model` reads back.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use exg_model::{AuxConfig, BlockConfig, BlockKind, ExgNet};
+use exg_signal::Hz;
+use exg_signal::synthetic::{DatasetConfig, SyntheticClass, dataset};
+use exg_train::Error;
+use exg_train::cv::Folds;
+use exg_train::prepare::Source;
+use exg_train::study::{
+    Ablation, CvResult, RunOptions, StudyConfig, StudyData, StudyProgress, cross_validate,
+    evaluate_model, train_model,
+};
+
+fn data() -> StudyData {
+    let classes = vec![
+        SyntheticClass::SinusRhythm,
+        SyntheticClass::AfFlutter,
+        SyntheticClass::SinusTachycardia,
+    ];
+    let names = classes.iter().map(|c| c.name().to_string()).collect();
+    let records = dataset(&DatasetConfig {
+        classes,
+        per_class: 6,
+        fs: Hz::new(250.0).unwrap(),
+        duration_s: 12.0,
+        seed: 5,
+    })
+    .unwrap()
+    .into_iter()
+    .map(|r| Source {
+        id: r.id,
+        label: r.label,
+        class_hint: Some(r.class.name().to_string()),
+        ecg: r.ecg,
+    })
+    .collect();
+    StudyData {
+        name: "synthetic".into(),
+        source: "exg synthetic (test)".into(),
+        classes: names,
+        records,
+        skipped: vec![("broken-1".into(), "truncated".into())],
+    }
+}
+
+fn config() -> StudyConfig {
+    let mut cfg = StudyConfig::default();
+    cfg.model.sample_rate_hz = 100.0;
+    cfg.model.input_len = 500;
+    cfg.model.blocks = vec![
+        BlockConfig {
+            width: 6,
+            kernel: 7,
+            dilation: 1,
+            pool: 4,
+            kind: BlockKind::Multiresolution,
+        },
+        BlockConfig {
+            width: 6,
+            kernel: 5,
+            dilation: 1,
+            pool: 1,
+            kind: BlockKind::Multiresolution,
+        },
+    ];
+    cfg.model.aux = Some(AuxConfig {
+        n_features: 17,
+        hidden: vec![8],
+    });
+    cfg.hop_s = 2.5;
+    cfg.train.epochs = 3;
+    cfg.train.batch_size = 8;
+    cfg.train.patience = None;
+    cfg.folds = Folds::Stratified { k: 3, seed: 1 };
+    cfg.val_fraction = 0.2;
+    cfg
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("exg-study-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// The result without wall times and cache counts.
+fn timeless(r: &CvResult) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap();
+    v["seconds"] = 0.into();
+    v["prepare"]["cache_hits"] = 0.into();
+    v["prepare"]["cache_misses"] = 0.into();
+    for f in v["folds"].as_array_mut().unwrap() {
+        f["train_seconds"] = 0.into();
+        for e in f["history"].as_array_mut().unwrap() {
+            e["seconds"] = 0.into();
+        }
+    }
+    v
+}
+
+fn run(out: &Path, resume: bool) -> exg_train::Result<CvResult> {
+    cross_validate(
+        &data(),
+        &config(),
+        out,
+        &RunOptions {
+            resume,
+            cache_dir: None,
+        },
+        &mut |_| {},
+    )
+}
+
+#[test]
+fn cross_validation_writes_its_folder_and_repeats_bit_for_bit() {
+    let (a, b) = (scratch("cv-a"), scratch("cv-b"));
+    let ra = run(&a, false).unwrap();
+    assert_eq!(ra.folds.len(), 3);
+    assert_eq!(
+        ra.folds.iter().map(|f| f.evaluation.records).sum::<usize>(),
+        18
+    );
+    assert_eq!(
+        ra.skipped.len(),
+        1,
+        "unreadable records are carried into the result"
+    );
+    for f in &ra.folds {
+        assert_eq!(f.history.len(), 3);
+        assert!(f.xai.windows > 0 && f.xai.cam_target_ncc.is_some());
+        for file in [
+            "result.json",
+            "model.safetensors",
+            "checkpoints/last.safetensors",
+        ] {
+            assert!(
+                a.join(format!("fold-{}/{file}", f.fold)).is_file(),
+                "{file}"
+            );
+        }
+    }
+    for file in ["config.json", "metrics.json", "predictions.csv"] {
+        assert!(a.join(file).is_file(), "{file}");
+    }
+    let csv = std::fs::read_to_string(a.join("predictions.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 19);
+    assert!(csv.starts_with("fold,id,label,predicted,seconds,p_SR,p_AFIB,p_ST\n"));
+    // Every record is tested exactly once.
+    let mut ids: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 18);
+
+    let rb = run(&b, false).unwrap();
+    assert!(timeless(&ra) == timeless(&rb), "ra and rb differ");
+
+    // The folder is not overwritten without resume; with it, finished folds are read back.
+    let err = run(&a, false).unwrap_err();
+    assert!(err.to_string().contains("--resume"), "{err}");
+    let again = run(&a, true).unwrap();
+    assert!(timeless(&again) == timeless(&ra), "again and ra differ");
+    // Resuming under another configuration is refused.
+    let mut other = config();
+    other.train.epochs = 4;
+    let err = cross_validate(
+        &data(),
+        &other,
+        &a,
+        &RunOptions {
+            resume: true,
+            cache_dir: None,
+        },
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Checkpoint(_)), "{err}");
+    for d in [a, b] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
+
+const CHILD_ENV: &str = "EXG_STUDY_TEST_CHILD_DIR";
+
+/// The child role of `killed_study_resumes_to_the_same_metrics`: runs the study slowly until
+/// the parent kills it. Does nothing when run as a normal test.
+#[test]
+fn child_role_cross_validate_until_killed() {
+    let Some(dir) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let _ = cross_validate(
+        &data(),
+        &config(),
+        Path::new(&dir),
+        &RunOptions::default(),
+        &mut |p| {
+            if let StudyProgress::Train(_) = p {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        },
+    );
+}
+
+#[test]
+fn killed_study_resumes_to_the_same_metrics() {
+    let dir = scratch("killed");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_role_cross_validate_until_killed",
+            "--nocapture",
+        ])
+        .env(CHILD_ENV, &dir)
+        .spawn()
+        .unwrap();
+    // Kill once fold 1 is done and fold 2 has a checkpoint: mid-study, mid-fold.
+    let start = Instant::now();
+    while !(dir.join("fold-1/result.json").exists()
+        && dir.join("fold-2/checkpoints/last.safetensors").exists())
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "child made no progress"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "child ended early");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !dir.join("metrics.json").exists(),
+        "the child finished before it was killed"
+    );
+    let resumed = run(&dir, true).unwrap();
+    let straight_dir = scratch("straight");
+    let straight = run(&straight_dir, false).unwrap();
+    assert!(
+        timeless(&resumed) == timeless(&straight),
+        "resumed and straight differ"
+    );
+    for d in [dir, straight_dir] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
+
+#[test]
+fn trained_model_describes_itself_and_evaluates() {
+    let out = scratch("train");
+    let d = data();
+    let (net, result) =
+        train_model(&d, &config(), &out, &RunOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(result.history.len(), 3);
+    assert!(result.validation.is_some());
+    let (loaded, meta) =
+        ExgNet::load_described(&out.join("model.safetensors"), &candle::Device::Cpu).unwrap();
+    assert_eq!(meta.classes, d.classes);
+    assert_eq!(loaded.config(), net.config());
+    let (eval, preds) = evaluate_model(&loaded, &meta, &d, &[]).unwrap();
+    assert_eq!(eval.records, 18);
+    assert_eq!(preds.len(), 18);
+    // The file's preprocessing replays the training windows: the same probabilities as the
+    // in-memory model on the same record.
+    let p = net
+        .classify(&meta.preprocessing, &d.records[0].ecg)
+        .unwrap();
+    assert_eq!(p, preds[0].probabilities);
+    std::fs::remove_dir_all(out).ok();
+}
+
+#[test]
+fn ablations_change_only_their_component() {
+    let base = config();
+    for a in Ablation::ALL {
+        let mut cfg = base.clone();
+        a.apply(&mut cfg).unwrap();
+        match a {
+            Ablation::Full => assert_eq!(cfg, base),
+            Ablation::NoXai => assert_eq!(cfg.train.lambda_xai, 0.0),
+            Ablation::NoFeatures => assert_eq!(cfg.train.lambda_features, 0.0),
+            Ablation::PlainConv => {
+                assert!(cfg.model.blocks.iter().all(|b| b.kind == BlockKind::Plain));
+                assert_eq!(cfg.train, base.train);
+            }
+        }
+    }
+}
+
+#[test]
+fn missing_class_and_bad_score_class_are_typed_errors() {
+    let mut d = data();
+    d.records.retain(|r| r.label != 2);
+    let err = run_with(&d, &config()).unwrap_err();
+    assert!(err.to_string().contains("ST (0)"), "{err}");
+    let mut cfg = config();
+    cfg.score_classes = vec!["N".into()];
+    let err = run_with(&data(), &cfg).unwrap_err();
+    assert!(err.to_string().contains("score class `N`"), "{err}");
+}
+
+fn run_with(d: &StudyData, cfg: &StudyConfig) -> exg_train::Result<CvResult> {
+    let out = scratch("bad");
+    cross_validate(d, cfg, &out, &RunOptions::default(), &mut |_| {})
+}
