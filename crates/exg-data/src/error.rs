@@ -65,6 +65,43 @@ pub enum Error {
     /// Invalid arguments (e.g. k-fold with k < 2).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A dataset folder that does not exist (or is not a folder).
+    #[error("{dataset}: folder {path} not found")]
+    DatasetNotFound {
+        /// Dataset name (`"cinc2017"`, ...).
+        dataset: String,
+        /// The folder that was asked for.
+        path: PathBuf,
+    },
+    /// A folder that exists but does not hold the dataset in the layout the loader reads.
+    #[error("{dataset}: {path} is not a {dataset} folder: expected {expected}")]
+    DatasetLayout {
+        /// Dataset name.
+        dataset: String,
+        /// The folder that was asked for.
+        path: PathBuf,
+        /// The layout the loader expects, in words.
+        expected: String,
+    },
+    /// A lead name that the dataset's records do not have.
+    #[error("{dataset}: unknown lead `{lead}` (leads: {})", known.join(", "))]
+    UnknownLead {
+        /// Dataset name.
+        dataset: String,
+        /// The lead that was asked for.
+        lead: String,
+        /// The dataset's leads.
+        known: Vec<String>,
+    },
+    /// Classes of a labelled set that no record belongs to (training on it would be
+    /// meaningless for those classes).
+    #[error("{dataset}: no record of class {}", classes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    ClassAbsent {
+        /// Dataset name.
+        dataset: String,
+        /// The absent classes, in class order.
+        classes: Vec<String>,
+    },
     /// An error from `exg-signal` (e.g. an invalid sampling rate in a header).
     #[error(transparent)]
     Signal(#[from] exg_signal::Error),

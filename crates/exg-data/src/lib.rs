@@ -11,7 +11,9 @@
 //! Datasets live in [`dataset`]: Chapman-Shaoxing (`Diagnostics.xlsx` + waveform CSVs), CinC 2021
 //! (SNOMED CT codes), CinC 2017 (`REFERENCE.csv`) and MIT-BIH (beats, rhythm stretches), with
 //! class schemes ([`dataset::Group4`], [`dataset::Paper5`], [`dataset::Paper6`]) that report
-//! excluded records instead of dropping them. Reproducible cross-validation folds: [`split`].
+//! excluded records instead of dropping them. [`dataset::catalog`] loads any of them (or a
+//! synthetic set) from one [`dataset::catalog::DatasetSpec`] into labelled single-lead ECGs for
+//! training. Reproducible cross-validation folds: [`split`].
 //!
 //! Where tests find the real datasets (`$EXG_DATA_DIR`, `EXG_REQUIRE_DATA`): [`testdata`].
 //!

@@ -309,12 +309,17 @@ fn rows_from_table(table: &Table, path: &Path) -> Result<Vec<DiagnosticsRow>> {
     Ok(rows)
 }
 
-/// Which waveform folder of the release.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Which waveform folder of the release. In JSON: `"denoised"` or `"raw"` (the variant names
+/// are accepted too).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Waveforms {
     /// `ECGDataDenoised/`: no header row.
+    #[default]
+    #[serde(alias = "Denoised")]
     Denoised,
     /// `ECGData/`: raw, first row holds the lead names.
+    #[serde(alias = "Raw")]
     Raw,
 }
 

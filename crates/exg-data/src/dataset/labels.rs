@@ -490,13 +490,20 @@ impl Tally {
 /// assert_eq!(s.classify(&[RhythmLabel::WanderingAtrialPacemaker]), None);
 /// # Ok::<(), exg_data::Error>(())
 /// ```
+///
+/// In JSON it is its [`name`](Scheme::name) (`"paper5"`); the variant names (`"Paper5"`) are
+/// accepted too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scheme {
     /// [`Group4`].
+    #[serde(alias = "Group4")]
     Group4,
     /// [`Paper5`].
+    #[serde(alias = "Paper5")]
     Paper5,
     /// [`Paper6`].
+    #[serde(alias = "Paper6")]
     Paper6,
 }
 

@@ -1,6 +1,9 @@
 //! Datasets: where their files are, how their labels read, and the class schemes that map
 //! those labels to training classes.
 //!
+//! [`catalog`] loads any of them (and a synthetic set) from one [`catalog::DatasetSpec`] into
+//! labelled single-lead ECGs for training.
+//!
 //! | module | dataset | labels |
 //! |---|---|---|
 //! | [`chapman`] | Chapman-Shaoxing 12-lead (10,646 records, 500 Hz, 10 s) | `Diagnostics.xlsx` rhythm acronyms |
@@ -15,6 +18,7 @@
 //! record has none ([`Exclusion`]). Mapping tables: [`labels`] and `docs/datasets.md`.
 //! Folds for cross-validation are in [`crate::split`].
 
+pub mod catalog;
 pub mod chapman;
 pub mod cinc2017;
 pub mod cinc2021;
