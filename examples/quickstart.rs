@@ -11,7 +11,8 @@
 //! 4. evaluate the deployable signal-only model on the held-out records (accuracy, macro-F1,
 //!    per-class figures, CAM-target NCC, pointing game);
 //! 5. save the self-describing model, reload it and check the probabilities are identical, and
-//!    write `metrics.json`, `epochs.csv`, `report.md` and one explanation figure per class.
+//!    write the run folder with `exg::train::report`: `metrics.json`, `epochs.csv`, `report.md`,
+//!    the learning curves and confusion matrix, and one explanation figure per class.
 //!
 //! ```sh
 //! cargo run --release --example quickstart                  # run folder: runs/quickstart
@@ -19,7 +20,6 @@
 //! cargo run --release --example quickstart -- --out DIR
 //! ```
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -33,7 +33,10 @@ use exg::signal::score::{Score, score_peaks};
 use exg::signal::synthetic::{DatasetConfig, LabelledEcg, SyntheticClass, dataset};
 use exg::train::cv::{Evaluation, Folds, Record, inner_split, predict_records};
 use exg::train::prepare::{PrepareConfig, Source, prepare, standardize_fold};
-use exg::train::trainer::{Checkpoints, Example, Models, Progress, TrainConfig, argmax, fit};
+use exg::train::report::{self, ConfusionFigure, LearningCurves, Report};
+use exg::train::trainer::{
+    Checkpoints, Example, FitOutcome, Models, Progress, TrainConfig, argmax, fit,
+};
 use exg::xai::{ExplainFigure, Prediction};
 
 /// What one run measured (also written to `metrics.json`).
@@ -193,7 +196,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
         seconds: t0.elapsed().as_secs_f64(),
     };
     let figures = explain_one_per_class(&net, &test, &data, &names, out)?;
-    write_report(out, &summary, &outcome.history, &names, &figures)?;
+    write_report(out, &summary, &outcome, &names, &figures)?;
     Ok(summary)
 }
 
@@ -294,40 +297,27 @@ fn explain_one_per_class(
 fn write_report(
     out: &Path,
     s: &Summary,
-    history: &[exg::train::trainer::EpochLog],
+    outcome: &FitOutcome,
     names: &[String],
     figures: &[String],
 ) -> Result<()> {
-    let write = |name: &str, text: String| -> Result<()> {
-        exg::model::described::write_atomic(&out.join(name), text.as_bytes())?;
-        Ok(())
-    };
-    write("metrics.json", serde_json::to_string_pretty(s)?)?;
-    let mut csv = String::from(
-        "epoch,lr,loss,ce,ce_features,xai,xai_skipped,train_accuracy,val_score,seconds\n",
-    );
-    for e in history {
-        writeln!(
-            csv,
-            "{},{},{},{},{},{},{},{},{},{}",
-            e.epoch,
-            e.lr,
-            e.loss,
-            e.ce,
-            e.ce_features,
-            e.xai,
-            e.xai_skipped,
-            e.train_accuracy,
-            e.val_score.unwrap_or(f64::NAN),
-            e.seconds
-        )?;
-    }
-    write("epochs.csv", csv)?;
-    let mut md = format!(
-        "# Quickstart run\n\nHeld-out records: {}. Accuracy {:.3}, macro-F1 {:.3}, macro sensitivity {:.3}, \
+    exg::model::described::write_atomic(
+        &out.join("metrics.json"),
+        serde_json::to_string_pretty(s)?.as_bytes(),
+    )?;
+    report::write_epochs_csv(&out.join("epochs.csv"), &outcome.history)?;
+    let curves = "figures/learning_curves.png";
+    LearningCurves::of_outcome("Quickstart: learning curves", outcome).render(&out.join(curves))?;
+    let confusion = "figures/confusion.png";
+    ConfusionFigure::of_evaluation("Quickstart: held-out records", &s.test)
+        .render(&out.join(confusion))?;
+
+    let mut md = Report::new("Quickstart run");
+    md.paragraph(format!(
+        "Held-out records: {}. Accuracy {:.3}, macro-F1 {:.3}, macro sensitivity {:.3}, \
          macro specificity {:.3}. Grad-CAM vs attention target: NCC {:.3}, pointing game {:.3}. \
          Selected epoch {}. Default R-peak detector on the synthetic beats: Se {:.4}, +P {:.4}. \
-         Wall time {:.0} s.\n\n| class | support | sensitivity | specificity | F1 |\n|---|---:|---:|---:|---:|\n",
+         Wall time {:.0} s.",
         s.test.records,
         s.test.accuracy,
         s.test.macro_f1,
@@ -339,34 +329,25 @@ fn write_report(
         s.rpeaks_se_ppv.0,
         s.rpeaks_se_ppv.1,
         s.seconds
-    );
-    let f = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
-    for (name, m) in names.iter().zip(&s.test.per_class) {
-        writeln!(
-            md,
-            "| {name} | {} | {} | {} | {} |",
-            m.support,
-            f(m.sensitivity),
-            f(m.specificity),
-            f(m.f1)
-        )?;
-    }
-    md.push_str("\nConfusion matrix (rows: truth, columns: prediction):\n\n| |");
-    md.push_str(&names.join(" | "));
-    md.push_str(" |\n|---|");
-    md.push_str(&"---:|".repeat(names.len()));
-    md.push('\n');
-    for (name, row) in names.iter().zip(&s.test.confusion) {
-        let cells: Vec<String> = row.iter().map(u64::to_string).collect();
-        writeln!(md, "| {name} | {} |", cells.join(" | "))?;
-    }
-    md.push_str(
-        "\nThe epoch-by-epoch figures are in `epochs.csv`; the model is `model.safetensors`.\n\n",
-    );
+    ));
+    let (headers, rows) = report::evaluation_table(&s.test);
+    md.table(&headers, &rows);
+    md.heading("Confusion matrix")
+        .paragraph("Rows: truth, columns: prediction.");
+    let (headers, rows) = report::confusion_table(names, &s.test.confusion)?;
+    md.table(&headers, &rows)
+        .image(confusion, "confusion matrix");
+    md.heading("Training")
+        .paragraph(
+            "The epoch-by-epoch figures are in `epochs.csv`; the model is `model.safetensors`.",
+        )
+        .image(curves, "learning curves");
+    md.heading("Explanations");
     for file in figures {
-        writeln!(md, "![{file}]({file})\n")?;
+        md.image(file, file);
     }
-    write("report.md", md)
+    md.write(&out.join("report.md"))?;
+    Ok(())
 }
 
 fn main() -> Result<()> {

@@ -18,6 +18,9 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// Drawing a figure failed (the plotting backend's message).
+    #[error("figure: {0}")]
+    Figure(String),
     /// A checkpoint file is truncated, corrupt or not an exg checkpoint.
     #[error("bad checkpoint {0}")]
     Checkpoint(String),

@@ -2,7 +2,9 @@
 //!
 //! Training and evaluation of EXGnet-style classifiers: losses ([`loss`]), classification metrics
 //! ([`metrics`]), learning-rate schedules ([`schedule`]) and a checkpointable AdamW
-//! ([`optim`]), and atomic, one-file checkpoints ([`checkpoint`]).
+//! ([`optim`]), atomic, one-file checkpoints ([`checkpoint`]), and the run folder's files:
+//! per-epoch CSV, learning-curve and confusion-matrix figures, and a markdown report
+//! ([`report`]).
 //!
 //! See `docs/training.md` for the objective, schedule, model selection and every default.
 
@@ -13,6 +15,7 @@ pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod prepare;
+pub mod report;
 pub mod schedule;
 pub mod study;
 pub mod trainer;

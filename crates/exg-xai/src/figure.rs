@@ -6,6 +6,12 @@
 //! atomically (a temporary file in the same folder, then a rename), so a reader never sees a
 //! half-written figure.
 //!
+//! The primitives behind this are public so that other figures of the workspace (the training
+//! run's learning curves and confusion matrix in `exg_train::report`) share one copy of the
+//! font and one PNG writer: [`register_font`] (returns the family name to put in text styles),
+//! [`ImageFormat::of`] (PNG or SVG by extension), [`encode_rgb_png`] and [`save_rgb_png`], and
+//! [`save_svg`].
+//!
 //! Layout, top to bottom: a title (record, predicted class and its probability), a line with
 //! every class probability, the ECG panel (black trace, red ▼ above each R-peak, saliency as a
 //! white-to-red band with its colour bar on the right), and the attention panel (the target as a
@@ -31,18 +37,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use exg_signal::{Ecg, RPeaks};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
+use plotters::style::FontStyle;
 
 use crate::{Error, Result};
 
-/// The font registered for all text (DejaVu Sans, see `assets/LICENSE_DEJAVU`).
-const FONT: &str = "sans-serif";
+/// Family name under which [`register_font`] registers the embedded DejaVu Sans (see
+/// `assets/LICENSE_DEJAVU`) with plotters; text styles name it, e.g. `(FONT_FAMILY, 16)`.
+pub const FONT_FAMILY: &str = "sans-serif";
+const FONT: &str = FONT_FAMILY;
 static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 /// Default figure size in pixels (width, height): readable for records up to about 30 s.
@@ -129,55 +137,30 @@ impl<'a> ExplainFigure<'a> {
     /// written; [`Error::Figure`] when drawing fails.
     pub fn render(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let is_png = match ext.as_deref() {
-            Some("png") => true,
-            Some("svg") => false,
-            _ => {
-                return Err(Error::Input(format!(
-                    "figure `{}`: the extension must be .png or .svg",
-                    path.display()
-                )));
-            }
-        };
+        let format = ImageFormat::of(path)?;
         let range = self.sample_range()?;
-        register_embedded_font()?;
-        let tmp = temp_path(path);
-        let written = if is_png {
-            let (w, h) = self.size;
-            let mut rgb = vec![0u8; 3 * w as usize * h as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, self.size).into_drawing_area();
-                self.draw(&root, range.clone())
-                    .and_then(|()| root.present().map_err(figure_error))?;
+        register_font()?;
+        match format {
+            ImageFormat::Png => {
+                let (w, h) = self.size;
+                let mut rgb = vec![0u8; 3 * w as usize * h as usize];
+                {
+                    let root = BitMapBackend::with_buffer(&mut rgb, self.size).into_drawing_area();
+                    self.draw(&root, range)
+                        .and_then(|()| root.present().map_err(figure_error))?;
+                }
+                save_rgb_png(path, w, h, &rgb)
             }
-            write_png(&tmp, &rgb, self.size)
-        } else {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
-                self.draw(&root, range.clone())
-                    .and_then(|()| root.present().map_err(figure_error))?;
+            ImageFormat::Svg => {
+                let mut svg = String::new();
+                {
+                    let root = SVGBackend::with_string(&mut svg, self.size).into_drawing_area();
+                    self.draw(&root, range)
+                        .and_then(|()| root.present().map_err(figure_error))?;
+                }
+                save_svg(path, &svg)
             }
-            std::fs::write(&tmp, svg).map_err(|source| Error::Io {
-                path: tmp.clone(),
-                source,
-            })
-        };
-        let renamed = written.and_then(|()| {
-            std::fs::rename(&tmp, path).map_err(|source| Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        });
-        if renamed.is_err() {
-            // Best effort: the temporary file may not exist.
-            let _ = std::fs::remove_file(&tmp);
         }
-        renamed
     }
 
     /// Checks the inputs; the sample range to draw.
@@ -583,12 +566,71 @@ fn figure_error(e: impl std::fmt::Display) -> Error {
     Error::Figure(e.to_string())
 }
 
-/// Registers the embedded font with plotters once per process.
-fn register_embedded_font() -> Result<()> {
+/// A figure file's format, chosen by the extension of its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// `.png` (any case): an 8-bit RGB bitmap.
+    Png,
+    /// `.svg` (any case): vector graphics with text as `<text>` elements.
+    Svg,
+}
+
+impl ImageFormat {
+    /// The format of `path` by its extension.
+    ///
+    /// ```
+    /// use exg_xai::figure::ImageFormat;
+    /// assert_eq!(ImageFormat::of("a/b.PNG".as_ref())?, ImageFormat::Png);
+    /// assert_eq!(ImageFormat::of("b.svg".as_ref())?, ImageFormat::Svg);
+    /// assert!(ImageFormat::of("b.pdf".as_ref()).is_err());
+    /// # Ok::<(), exg_xai::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Input`] for any other extension, or none.
+    pub fn of(path: &Path) -> Result<Self> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("png") => Ok(Self::Png),
+            Some("svg") => Ok(Self::Svg),
+            _ => Err(Error::Input(format!(
+                "figure `{}`: the extension must be .png or .svg",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Registers the embedded DejaVu Sans with plotters (once per process; later calls are free)
+/// and returns its family name ([`FONT_FAMILY`]). Call it before drawing any text: without a
+/// registered font, plotters' `ab_glyph` backend has no font at all.
+///
+/// ```
+/// use plotters::prelude::*;
+/// let family = exg_xai::figure::register_font()?;
+/// let mut svg = String::new();
+/// {
+///     let root = SVGBackend::with_string(&mut svg, (200, 50)).into_drawing_area();
+///     root.draw_text("hello", &TextStyle::from((family, 16).into_font()), (5, 5))
+///         .map_err(|e| exg_xai::Error::Figure(e.to_string()))?;
+/// }
+/// assert!(svg.contains("hello"));
+/// # Ok::<(), exg_xai::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Figure`] when the embedded font cannot be loaded (it always can: a build check).
+pub fn register_font() -> Result<&'static str> {
     static DONE: OnceLock<bool> = OnceLock::new();
-    let ok = *DONE.get_or_init(|| register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok());
+    let ok = *DONE.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
     if ok {
-        Ok(())
+        Ok(FONT)
     } else {
         Err(Error::Figure(
             "the embedded font could not be loaded".into(),
@@ -596,31 +638,67 @@ fn register_embedded_font() -> Result<()> {
     }
 }
 
-/// Writes an 8-bit RGB buffer as a PNG at the best compression (figures are mostly flat
-/// colour: about a third of the size of a fast-deflate PNG).
-fn write_png(path: &Path, rgb: &[u8], (w, h): (u32, u32)) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::create(path).map_err(io)?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::Best);
-    enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
-    let mut writer = enc.write_header().map_err(figure_error)?;
-    writer.write_image_data(rgb).map_err(figure_error)?;
-    writer.finish().map_err(figure_error)
+/// Encodes an 8-bit RGB buffer (`3 * width * height` bytes, rows top-down, as plotters'
+/// `BitMapBackend::with_buffer` fills it) as a PNG at the best compression (figures are mostly
+/// flat colour: about a third of the size of a fast-deflate PNG).
+///
+/// # Errors
+/// [`Error::Input`] when the buffer's length does not match the size; [`Error::Figure`] when
+/// encoding fails.
+pub fn encode_rgb_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>> {
+    let expected = 3 * width as usize * height as usize;
+    if rgb.len() != expected || expected == 0 {
+        return Err(Error::Input(format!(
+            "RGB buffer of {} bytes for a {width} x {height} image ({expected} expected, > 0)",
+            rgb.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut bytes, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Best);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        let mut writer = enc.write_header().map_err(figure_error)?;
+        writer.write_image_data(rgb).map_err(figure_error)?;
+        writer.finish().map_err(figure_error)?;
+    }
+    Ok(bytes)
 }
 
-/// `.<name>.<pid>.tmp` beside `path` (same folder, so the rename is atomic).
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "figure".into());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+/// [`encode_rgb_png`], then writes the PNG to `path` atomically (a temporary file in the same
+/// folder, flushed, then renamed): a reader sees the old file or the new one, never half of one.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("exg-xai-png-doc-{}.png", std::process::id()));
+/// let red = [255u8, 0, 0].repeat(4 * 3);
+/// exg_xai::figure::save_rgb_png(&path, 4, 3, &red)?;
+/// assert!(std::fs::read(&path)?.starts_with(b"\x89PNG"));
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`encode_rgb_png`]; [`Error::Io`] when the file cannot be written.
+pub fn save_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<()> {
+    write_file(path, &encode_rgb_png(width, height, rgb)?)
+}
+
+/// Writes an SVG document to `path` atomically (as [`save_rgb_png`]).
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be written.
+pub fn save_svg(path: &Path, svg: &str) -> Result<()> {
+    write_file(path, svg.as_bytes())
+}
+
+/// The workspace's atomic write, with its I/O error as this crate's.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    exg_model::described::write_atomic(path, bytes).map_err(|e| match e {
+        exg_model::Error::Io { path, source } => Error::Io { path, source },
+        other => Error::Model(other),
+    })
 }
 
 #[cfg(test)]
