@@ -1,6 +1,7 @@
 //! # exg-cli
 //!
-//! The `exg` command-line tool (`info`, `peaks`, `score-peaks`, `hrv`, `predict`, `explain`, `bench`) as a library, so
+//! The `exg` command-line tool (`info`, `peaks`, `score-peaks`, `hrv`, `predict`, `explain`,
+//! `train`, `cv`, `eval`, `bench`) as a library, so
 //! that a program can run the same commands with its own R-peak detectors: [`run`] takes the
 //! command line and the [`Registry`] that `--detector NAME` is looked up in. The `exg` binary is
 //! `run(std::env::args_os(), &Registry::builtin())`.
@@ -53,6 +54,12 @@ enum Command {
     /// Grad-CAM of the predicted class with R-peaks and the HRV attention target, as a figure
     /// (`--out FILE.png|FILE.svg`) or JSON.
     Explain(cmd::explain::Args),
+    /// Train a deployable model on every record of a dataset; writes a run folder.
+    Train(cmd::study::train::Args),
+    /// k-fold cross-validation by record on a dataset; writes a run folder with a report.
+    Cv(cmd::study::cv::Args),
+    /// Evaluate a described model on a labelled dataset (accuracy, macro-F1, per class, confusion).
+    Eval(cmd::study::eval::Args),
     /// Benchmarks (e.g. `exg bench train --config FILE --steps N --json`).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -81,6 +88,9 @@ where
         Command::Hrv(a) => cmd::hrv::run(a, registry),
         Command::Predict(a) => cmd::predict::run(a),
         Command::Explain(a) => cmd::explain::run(a),
+        Command::Train(a) => cmd::study::train::run(a),
+        Command::Cv(a) => cmd::study::cv::run(a),
+        Command::Eval(a) => cmd::study::eval::run(a),
         Command::Bench(c) => cmd::bench::run(c),
     };
     match result {

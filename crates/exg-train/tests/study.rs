@@ -112,7 +112,7 @@ fn run(out: &Path, resume: bool) -> exg_train::Result<CvResult> {
         out,
         &RunOptions {
             resume,
-            cache_dir: None,
+            ..RunOptions::default()
         },
         &mut |_| {},
     )
@@ -179,7 +179,7 @@ fn cross_validation_writes_its_folder_and_repeats_bit_for_bit() {
         &a,
         &RunOptions {
             resume: true,
-            cache_dir: None,
+            ..RunOptions::default()
         },
         &mut |_| {},
     )

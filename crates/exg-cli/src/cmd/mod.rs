@@ -16,6 +16,7 @@ pub mod model;
 pub mod peaks;
 pub mod predict;
 pub mod score_peaks;
+pub mod study;
 
 /// The detector `--detector NAME` asks for, or an error listing the registry's names.
 pub fn detector(registry: &Registry, name: &str) -> anyhow::Result<Box<dyn RPeakDetector>> {

@@ -1,0 +1,314 @@
+//! `exg train`, `exg cv` and `exg eval`: studies on a named dataset (what they share: the
+//! dataset options, the study configuration, progress display and the run folder's report).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use exg_data::dataset::catalog::{DatasetSpec, LabelledSet};
+use exg_train::prepare::Source;
+use exg_train::study::{Ablation, StudyConfig, StudyData, StudyProgress};
+use exg_train::trainer::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub mod cv;
+pub mod eval;
+pub mod report;
+pub mod train;
+
+/// Dataset options shared by `train`, `cv` and `eval`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DatasetArgs {
+    /// `synthetic` (built in, no download), `cinc2017`, `chapman`, `ningbo`, `cinc2021`, `mitdb`.
+    #[arg(long, default_value = "synthetic")]
+    pub dataset: String,
+    /// The dataset's folder in its original release layout (`docs/datasets.md`); not used by
+    /// `synthetic`.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Classes: `group4`, `paper5` or `paper6` for `chapman`, `ningbo` and `cinc2021` (default
+    /// `group4`); `paper5` or `all` for `synthetic`; rhythm codes such as `N,AFIB` for `mitdb`.
+    #[arg(long)]
+    pub classes: Option<String>,
+    /// Lead of 12-lead datasets (`chapman`, `ningbo`, `cinc2021`; default `II`) or channel name
+    /// of `mitdb` (default: channel 0).
+    #[arg(long)]
+    pub lead: Option<String>,
+    /// Records per class of `synthetic` (default 160).
+    #[arg(long, value_name = "N")]
+    pub per_class: Option<usize>,
+}
+
+impl DatasetArgs {
+    /// The dataset these options name.
+    pub fn spec(&self) -> anyhow::Result<DatasetSpec> {
+        if self.dataset != "synthetic" && self.data_dir.is_none() {
+            anyhow::bail!("--dataset {} needs --data-dir DIR", self.dataset);
+        }
+        let mut spec = DatasetSpec::new(&self.dataset, self.data_dir.clone())?;
+        if let Some(c) = &self.classes {
+            spec = spec.with_classes(c)?;
+        }
+        if let Some(l) = &self.lead {
+            spec = spec.with_lead(l)?;
+        }
+        if let Some(n) = self.per_class {
+            match &mut spec {
+                DatasetSpec::Synthetic { per_class, .. } => *per_class = n,
+                _ => anyhow::bail!("--per-class is an option of --dataset synthetic"),
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Refuses datasets whose records are windows of longer recordings (`mitdb`): their windows
+    /// would land in both the training and the test records of a study.
+    pub fn require_independent_records(&self) -> anyhow::Result<()> {
+        if self.dataset == "mitdb" {
+            anyhow::bail!(
+                "--dataset mitdb gives 10-s windows of 48 patients' records; training or cross-validating on them would put one patient in several folds. Use it with `exg eval`"
+            );
+        }
+        Ok(())
+    }
+
+    /// Loads the dataset; unreadable records are reported on stderr and kept in the list.
+    pub fn load(&self) -> anyhow::Result<StudyData> {
+        let spec = self.spec()?;
+        let set = spec
+            .load()
+            .with_context(|| format!("loading dataset {}", self.dataset))?;
+        if !set.skipped.is_empty() {
+            eprintln!(
+                "exg: {} record(s) of {} could not be read and are left out (listed in the run's metrics.json)",
+                set.skipped.len(),
+                set.name
+            );
+        }
+        Ok(study_data(set))
+    }
+}
+
+/// The loader's records as a study's.
+pub fn study_data(set: LabelledSet) -> StudyData {
+    StudyData {
+        name: set.name,
+        source: set.source,
+        classes: set.classes,
+        records: set
+            .records
+            .into_iter()
+            .map(|r| Source {
+                id: r.id,
+                label: r.label,
+                class_hint: r.class_hint,
+                ecg: r.ecg,
+            })
+            .collect(),
+        skipped: set.skipped.into_iter().map(|s| (s.id, s.reason)).collect(),
+    }
+}
+
+/// Options of a training run shared by `train` and `cv`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct RunArgs {
+    /// The run folder (created; see `docs/cli.md` for its files).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A study configuration (JSON, `exg_train::study::StudyConfig`; fields left out keep the
+    /// dataset's default). Print the default with `--print-config`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Training epochs (overrides the configuration).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Seed of the folds, the batch order and the initial weights (overrides the configuration).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Switch one component off: `full`, `no-xai`, `no-features`, `plain-conv`.
+    #[arg(long, default_value = "full", value_parser = parse_ablation)]
+    pub ablation: Ablation,
+    /// Continue the run in `--out` where it stopped.
+    #[arg(long)]
+    pub resume: bool,
+    /// Preparation cache folder (default `<out>/cache`); share one between ablations.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Device: `cpu`, or `cuda` (needs a build with `--features cuda`; untested here).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Print the resolved configuration as JSON and exit.
+    #[arg(long)]
+    pub print_config: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_ablation(s: &str) -> Result<Ablation, String> {
+    Ablation::ALL
+        .into_iter()
+        .find(|a| a.name() == s)
+        .ok_or_else(|| format!("unknown ablation `{s}` (full, no-xai, no-features, plain-conv)"))
+}
+
+impl RunArgs {
+    /// The study configuration: the dataset's default, the `--config` file over it, then the
+    /// flags, then the ablation.
+    pub fn study_config(&self, dataset: &str) -> anyhow::Result<StudyConfig> {
+        let mut cfg = match &self.config {
+            None => StudyConfig::for_dataset(dataset),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let mut base = serde_json::to_value(StudyConfig::for_dataset(dataset))?;
+                let over: serde_json::Value = serde_json::from_str(&text)
+                    .with_context(|| format!("{} is not JSON", path.display()))?;
+                merge(&mut base, over);
+                serde_json::from_value(base)
+                    .with_context(|| format!("{}: not a study configuration", path.display()))?
+            }
+        };
+        if let Some(e) = self.epochs {
+            cfg.train.epochs = e;
+        }
+        if let Some(s) = self.seed {
+            cfg.train.seed = s;
+            cfg.init_seed = s;
+            cfg.folds = match cfg.folds {
+                exg_train::cv::Folds::Stratified { k, .. } => {
+                    exg_train::cv::Folds::Stratified { k, seed: s }
+                }
+                exg_train::cv::Folds::Sklearn { k, .. } => exg_train::cv::Folds::Sklearn {
+                    k,
+                    seed: u32::try_from(s)
+                        .context("--seed must fit in 32 bits for sklearn folds")?,
+                },
+            };
+        }
+        self.ablation.apply(&mut cfg)?;
+        Ok(cfg)
+    }
+
+    /// The `RunOptions` of these flags.
+    pub fn options(&self) -> anyhow::Result<exg_train::study::RunOptions> {
+        Ok(exg_train::study::RunOptions {
+            resume: self.resume,
+            cache_dir: self.cache.clone(),
+            device: device(&self.device)?,
+        })
+    }
+}
+
+/// The device `--device NAME` asks for.
+pub fn device(name: &str) -> anyhow::Result<candle::Device> {
+    match name {
+        "cpu" => Ok(candle::Device::Cpu),
+        "cuda" => candle::Device::new_cuda(0).context(
+            "no CUDA device (exg must be built with `--features cuda` and a GPU must be present)",
+        ),
+        other => anyhow::bail!("unknown device `{other}` (cpu, cuda)"),
+    }
+}
+
+/// Merges JSON object `over` into `base` key by key (objects recursively, anything else
+/// replaced), so a configuration file need only name what it changes.
+fn merge(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// Progress on stderr: a bar per epoch with loss, accuracy, throughput and ETA on a terminal;
+/// one plain line per epoch otherwise.
+pub struct Display {
+    bar: Option<ProgressBar>,
+    tty: bool,
+    prefix: String,
+    correct_loss: (f64, usize),
+}
+
+impl Display {
+    /// A display that draws bars only when stderr is a terminal.
+    pub fn new() -> Self {
+        Self {
+            bar: None,
+            tty: std::io::stderr().is_terminal(),
+            prefix: String::new(),
+            correct_loss: (0.0, 0),
+        }
+    }
+
+    /// Handles one event.
+    pub fn show(&mut self, p: StudyProgress<'_>) {
+        match p {
+            StudyProgress::Prepared(s) => eprintln!(
+                "prepared {} records into {} windows ({} from the cache, {} padded, {} windows without an attention target)",
+                s.records, s.windows, s.cache_hits, s.padded_records, s.windows_without_target
+            ),
+            StudyProgress::FoldStart { fold, folds, done } => {
+                self.prefix = if folds > 1 {
+                    format!("fold {fold}/{folds} ")
+                } else {
+                    String::new()
+                };
+                if done {
+                    eprintln!("{}done earlier (read back)", self.prefix);
+                }
+            }
+            StudyProgress::Train(Progress::EpochStart { epoch, steps }) => {
+                self.correct_loss = (0.0, 0);
+                if self.tty {
+                    let bar = ProgressBar::new(steps as u64);
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{prefix}{bar:30} {pos}/{len} steps, {per_sec}, ETA {eta} {msg}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    bar.set_prefix(format!("{}epoch {epoch} ", self.prefix));
+                    self.bar = Some(bar);
+                }
+            }
+            StudyProgress::Train(Progress::Step { loss, .. }) => {
+                self.correct_loss.0 += loss;
+                self.correct_loss.1 += 1;
+                if let Some(bar) = &self.bar {
+                    bar.set_message(format!(
+                        "loss {:.3}",
+                        self.correct_loss.0 / self.correct_loss.1 as f64
+                    ));
+                    bar.inc(1);
+                }
+            }
+            StudyProgress::Train(Progress::EpochEnd(log)) => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                eprintln!("{}{log}", self.prefix);
+            }
+        }
+    }
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Writes `text` to `path` atomically.
+pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
+    exg_train::checkpoint::write_atomic(path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}

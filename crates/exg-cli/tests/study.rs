@@ -1,0 +1,249 @@
+//! `exg train`, `exg cv` and `exg eval` end to end on small synthetic sets: the run folder's
+//! files, a model that `exg predict` and `exg eval` use with nothing else, resume, and the
+//! documented errors (exit 1, one line, earlier files intact). Oracle: the library
+//! (`exg_train::study`, `ExgNet::load_described`) and the CLI's own JSON.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn exg(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_exg"))
+        .args(args)
+        .output()
+        .expect("runs exg")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = exg(args);
+    assert!(
+        out.status.success(),
+        "exg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `exg args`, requires exit code 1 and returns stderr.
+fn fails(args: &[&str]) -> String {
+    let out = exg(args);
+    assert_eq!(out.status.code(), Some(1), "exg {args:?} should fail");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("exg-cli-study-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// A small network and 2 epochs, so that a run takes seconds.
+fn small_config(d: &Path) -> PathBuf {
+    std::fs::create_dir_all(d).unwrap();
+    let path = d.join("small.json");
+    let cfg = serde_json::json!({
+        "model": {
+            "sample_rate_hz": 100.0,
+            "input_len": 500,
+            "blocks": [
+                {"width": 6, "kernel": 7, "pool": 4},
+                {"width": 6, "kernel": 5, "pool": 1}
+            ],
+            "aux": {"n_features": 17, "hidden": [8]}
+        },
+        "hop_s": 5.0,
+        "train": {"epochs": 2, "batch_size": 8}
+    });
+    std::fs::write(&path, cfg.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn train_writes_a_run_folder_whose_model_needs_nothing_else() {
+    let d = dir("train");
+    let cfg = small_config(&d);
+    let out = d.join("run");
+    let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
+    let base = [
+        "train",
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "4",
+        "--config",
+        cfg_s,
+        "--out",
+        out_s,
+    ];
+    let mut args = base.to_vec();
+    args.push("--json");
+    let result: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+    assert_eq!(result["history"].as_array().unwrap().len(), 2);
+    assert_eq!(result["classes"].as_array().unwrap().len(), 5);
+    for file in [
+        "config.json",
+        "metrics.json",
+        "epochs.csv",
+        "model.safetensors",
+        "report.md",
+        "figures/learning_curves.png",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("figures/learning_curves.png"));
+
+    // The model describes itself: predict and eval need only the file.
+    let model = out.join("model.safetensors");
+    let (net, meta) = exg_model::ExgNet::load_described(&model, &candle::Device::Cpu).unwrap();
+    assert_eq!(net.config().input_len, 500);
+    assert_eq!(
+        meta.preprocessing.normalise,
+        exg_model::Normalise::ZscoreWindow
+    );
+    let eval: serde_json::Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "3",
+        "--json",
+    ]))
+    .unwrap();
+    for key in ["accuracy", "macro_f1", "per_class", "confusion"] {
+        assert!(eval.get(key).is_some(), "eval JSON lacks {key}");
+    }
+    assert_eq!(eval["records"], 15);
+
+    // A second run into the same folder is refused and leaves the model as it was.
+    let before = std::fs::read(&model).unwrap();
+    let err = fails(&base);
+    assert!(err.contains("--resume"), "{err}");
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+    // Resuming a finished run reproduces the same model (tensors and metadata; the metadata's
+    // key order in the file is not fixed).
+    let mut resume = base.to_vec();
+    resume.push("--resume");
+    ok(&resume);
+    let (again, meta_again) =
+        exg_model::ExgNet::load_described(&model, &candle::Device::Cpu).unwrap();
+    assert_eq!(meta_again, meta);
+    let values = |n: &exg_model::ExgNet| -> Vec<Vec<f32>> {
+        use exg_model::Classifier;
+        n.named_tensors()
+            .iter()
+            .map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .collect()
+    };
+    assert_eq!(values(&again), values(&net));
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn cv_reports_every_fold_and_resumes() {
+    let d = dir("cv");
+    let cfg = small_config(&d);
+    let out = d.join("run");
+    let (cfg_s, out_s) = (cfg.to_str().unwrap(), out.to_str().unwrap());
+    let args = [
+        "cv",
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "3",
+        "--folds",
+        "3",
+        "--config",
+        cfg_s,
+        "--out",
+        out_s,
+        "--json",
+    ];
+    let result: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+    assert_eq!(result["folds"].as_array().unwrap().len(), 3);
+    assert!(result["summary"]["macro_f1"]["mean"].is_number());
+    for file in [
+        "metrics.json",
+        "predictions.csv",
+        "report.md",
+        "figures/confusion.png",
+        "figures/learning_curves.png",
+        "fold-1/epochs.csv",
+        "fold-3/model.safetensors",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let again: serde_json::Value = serde_json::from_str(&ok(&resume)).unwrap();
+    assert_eq!(again["summary"], result["summary"]);
+    // Another configuration is not mixed into the run.
+    let mut other = resume.clone();
+    other.extend(["--epochs", "3"]);
+    let err = fails(&other);
+    assert!(err.contains("another configuration"), "{err}");
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn bad_datasets_are_one_line_errors() {
+    let d = dir("bad");
+    std::fs::create_dir_all(&d).unwrap();
+    let out = d.join("run");
+    let out_s = out.to_str().unwrap();
+    let missing = d.join("nowhere");
+    let err = fails(&[
+        "cv",
+        "--dataset",
+        "cinc2017",
+        "--data-dir",
+        missing.to_str().unwrap(),
+        "--out",
+        out_s,
+    ]);
+    assert!(
+        err.starts_with("exg: error:") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(
+        !out.exists(),
+        "nothing is written for a dataset that cannot be loaded"
+    );
+    // A folder without REFERENCE.csv is a layout error naming what is expected.
+    let err = fails(&[
+        "train",
+        "--dataset",
+        "cinc2017",
+        "--data-dir",
+        d.to_str().unwrap(),
+        "--out",
+        out_s,
+    ]);
+    assert!(err.contains("REFERENCE.csv"), "{err}");
+    let err = fails(&["cv", "--dataset", "cinc2017", "--out", out_s]);
+    assert!(err.contains("--data-dir"), "{err}");
+    let err = fails(&[
+        "cv",
+        "--dataset",
+        "mitdb",
+        "--data-dir",
+        d.to_str().unwrap(),
+        "--out",
+        out_s,
+    ]);
+    assert!(err.contains("exg eval"), "{err}");
+    let err = fails(&["cv", "--dataset", "nosuch", "--out", out_s]);
+    assert!(err.contains("nosuch"), "{err}");
+    let err = fails(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--out",
+        out_s,
+        "--device",
+        "tpu",
+    ]);
+    assert!(err.contains("unknown device"), "{err}");
+    std::fs::remove_dir_all(d).ok();
+}
