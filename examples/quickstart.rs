@@ -34,9 +34,7 @@ use exg::signal::synthetic::{DatasetConfig, LabelledEcg, SyntheticClass, dataset
 use exg::train::cv::{Evaluation, Folds, Record, inner_split, predict_records};
 use exg::train::prepare::{PrepareConfig, Source, prepare, standardize_fold};
 use exg::train::report::{self, ConfusionFigure, LearningCurves, Report};
-use exg::train::trainer::{
-    Checkpoints, Example, FitOutcome, Models, Progress, TrainConfig, argmax, fit,
-};
+use exg::train::trainer::{Checkpoints, Example, FitOutcome, Models, TrainConfig, argmax, fit};
 use exg::xai::{ExplainFigure, Prediction};
 
 /// What one run measured (also written to `metrics.json`).
@@ -143,6 +141,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
         patience: None,
         ..TrainConfig::default()
     };
+    let mut console = exg::train::progress::Console::new();
     let outcome = fit(
         &Models {
             classifier: &net,
@@ -152,11 +151,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
         &windows(&val),
         &tc,
         &Checkpoints::default(),
-        &mut |p| {
-            if let Progress::EpochEnd(e) = p {
-                eprintln!("{e}");
-            }
-        },
+        &mut |p| console.show_fit(p),
     )?;
 
     // 4. Held-out evaluation: record probabilities = mean of window probabilities.

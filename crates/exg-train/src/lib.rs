@@ -15,6 +15,7 @@ pub mod loss;
 pub mod metrics;
 pub mod optim;
 pub mod prepare;
+pub mod progress;
 pub mod report;
 pub mod schedule;
 pub mod study;

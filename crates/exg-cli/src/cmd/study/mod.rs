@@ -1,20 +1,19 @@
 //! `exg train`, `exg cv` and `exg eval`: studies on a named dataset (what they share: the
 //! dataset options, the study configuration, progress display and the run folder's report).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use exg_data::dataset::catalog::{DatasetSpec, LabelledSet};
 use exg_train::prepare::Source;
-use exg_train::study::{Ablation, StudyConfig, StudyData, StudyProgress};
-use exg_train::trainer::Progress;
-use indicatif::{ProgressBar, ProgressStyle};
+use exg_train::study::{Ablation, StudyConfig, StudyData};
 
 pub mod cv;
 pub mod eval;
 pub mod report;
 pub mod train;
+
+pub use exg_train::progress::Console as Display;
 
 /// Dataset options shared by `train`, `cv` and `eval`.
 #[derive(clap::Args, Clone, Debug)]
@@ -226,84 +225,6 @@ fn merge(base: &mut serde_json::Value, over: serde_json::Value) {
             }
         }
         (slot, v) => *slot = v,
-    }
-}
-
-/// Progress on stderr: a bar per epoch with loss, accuracy, throughput and ETA on a terminal;
-/// one plain line per epoch otherwise.
-pub struct Display {
-    bar: Option<ProgressBar>,
-    tty: bool,
-    prefix: String,
-    correct_loss: (f64, usize),
-}
-
-impl Display {
-    /// A display that draws bars only when stderr is a terminal.
-    pub fn new() -> Self {
-        Self {
-            bar: None,
-            tty: std::io::stderr().is_terminal(),
-            prefix: String::new(),
-            correct_loss: (0.0, 0),
-        }
-    }
-
-    /// Handles one event.
-    pub fn show(&mut self, p: StudyProgress<'_>) {
-        match p {
-            StudyProgress::Prepared(s) => eprintln!(
-                "prepared {} records into {} windows ({} from the cache, {} padded, {} windows without an attention target)",
-                s.records, s.windows, s.cache_hits, s.padded_records, s.windows_without_target
-            ),
-            StudyProgress::FoldStart { fold, folds, done } => {
-                self.prefix = if folds > 1 {
-                    format!("fold {fold}/{folds} ")
-                } else {
-                    String::new()
-                };
-                if done {
-                    eprintln!("{}done earlier (read back)", self.prefix);
-                }
-            }
-            StudyProgress::Train(Progress::EpochStart { epoch, steps }) => {
-                self.correct_loss = (0.0, 0);
-                if self.tty {
-                    let bar = ProgressBar::new(steps as u64);
-                    bar.set_style(
-                        ProgressStyle::with_template(
-                            "{prefix}{bar:30} {pos}/{len} steps, {per_sec}, ETA {eta} {msg}",
-                        )
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                    );
-                    bar.set_prefix(format!("{}epoch {epoch} ", self.prefix));
-                    self.bar = Some(bar);
-                }
-            }
-            StudyProgress::Train(Progress::Step { loss, .. }) => {
-                self.correct_loss.0 += loss;
-                self.correct_loss.1 += 1;
-                if let Some(bar) = &self.bar {
-                    bar.set_message(format!(
-                        "loss {:.3}",
-                        self.correct_loss.0 / self.correct_loss.1 as f64
-                    ));
-                    bar.inc(1);
-                }
-            }
-            StudyProgress::Train(Progress::EpochEnd(log)) => {
-                if let Some(bar) = self.bar.take() {
-                    bar.finish_and_clear();
-                }
-                eprintln!("{}{log}", self.prefix);
-            }
-        }
-    }
-}
-
-impl Default for Display {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
