@@ -247,3 +247,46 @@ fn bad_datasets_are_one_line_errors() {
     assert!(err.contains("unknown device"), "{err}");
     std::fs::remove_dir_all(d).ok();
 }
+
+/// The paper's protocol as one command on the 35 Chapman waveforms in `../shared/data`: a
+/// smoke test that the whole path runs (the numbers of 35 records and one epoch mean nothing).
+#[test]
+fn chapman_paper_protocol_runs_end_to_end() {
+    let Some(chapman) = exg_data::testdata::dir("chapman") else {
+        return;
+    };
+    let d = dir("chapman");
+    let out = d.join("run");
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/chapman/study-paper.json"
+    );
+    let result: serde_json::Value = serde_json::from_str(&ok(&[
+        "cv",
+        "--dataset",
+        "chapman",
+        "--data-dir",
+        chapman.to_str().unwrap(),
+        "--classes",
+        "group4",
+        "--lead",
+        "II",
+        "--config",
+        config,
+        "--epochs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(result["folds"].as_array().unwrap().len(), 5);
+    let records: u64 = result["folds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["evaluation"]["records"].as_u64().unwrap())
+        .sum();
+    assert_eq!(records, 35, "every local waveform is tested once");
+    std::fs::remove_dir_all(d).ok();
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The CinC 2017 study of docs/results.md, every run resumable: rerun this script after an
+# interruption and it continues where it stopped (finished runs are read back in seconds).
+#
+#   datasets/cinc2017/study.sh [DATA_DIR] [RUNS_DIR]
+#
+# DATA_DIR: the `training2017` folder (default ../shared/data/cinc2017/training2017).
+# RUNS_DIR: where the run folders go (default runs/cinc2017). EXG: the exg binary
+# (default target/release/exg; build it with `cargo build --release -p exg-cli`).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+data="${1:-../shared/data/cinc2017/training2017}"
+runs="${2:-runs/cinc2017}"
+exg="${EXG:-target/release/exg}"
+mkdir -p "$runs"
+common=(--dataset cinc2017 --data-dir "$data" --cache "$runs/cache")
+
+step() { # name, then the exg arguments; the wall time of each invocation goes to times.tsv
+  local name="$1"; shift
+  local t0; t0=$(date +%s)
+  resume=()
+  [ -e "$runs/$name/config.json" ] && resume=(--resume)
+  "$exg" "$@" --out "$runs/$name" "${resume[@]}" 2>&1 | tee -a "$runs/$name.log"
+  printf '%s\t%s\t%s\n' "$name" "$(( $(date +%s) - t0 ))" "$(date -u +%FT%TZ)" >> "$runs/times.tsv"
+}
+
+# 1. The deployable model on all records: the dataset's default configuration (paper trunk),
+#    10 % of the records held out (stratified) to select the epoch.
+step final train "${common[@]}"
+# 2. The same configuration in 5-fold cross-validation.
+step cv-full cv "${common[@]}"
+# 3. Ablations on the same folds with the smaller `edge`-size trunk (study-small.json).
+for a in full no-xai no-features plain-conv; do
+  step "small-$a" cv "${common[@]}" --config "$here/study-small.json" --ablation "$a"
+done
