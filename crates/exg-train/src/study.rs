@@ -856,7 +856,9 @@ pub fn train_model(
 }
 
 /// Evaluation of a described model on labelled records: each record is preprocessed and
-/// windowed as the model file says ([`ExgNet::classify`]); classes are matched by name.
+/// windowed as the model file says ([`ExgNet::classify`]); classes are matched by name, after
+/// `class_map` renames data classes to model classes (e.g. MIT-BIH's `AFIB` to CinC 2017's
+/// `A`). The evaluation is over the model's classes.
 ///
 /// # Errors
 /// [`Error::Input`] when a class of the data is not one of the model's; a record the model's
@@ -865,12 +867,17 @@ pub fn evaluate_model(
     net: &ExgNet,
     meta: &ModelMeta,
     data: &StudyData,
+    class_map: &[(String, String)],
     score_classes: &[String],
 ) -> Result<(Evaluation, Vec<RecordPrediction>)> {
     let to_model: Vec<usize> = data
         .classes
         .iter()
         .map(|c| {
+            let c = class_map
+                .iter()
+                .find(|(from, _)| from == c)
+                .map_or(c, |(_, to)| to);
             meta.classes.iter().position(|m| m == c).ok_or_else(|| {
                 Error::Input(format!(
                     "class `{c}` of {} is not a class of the model ({:?})",

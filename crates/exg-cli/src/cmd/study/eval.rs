@@ -16,6 +16,10 @@ pub struct Args {
     pub model: PathBuf,
     #[command(flatten)]
     pub data: DatasetArgs,
+    /// Rename a data class to a model class, `DATA=MODEL` (repeatable), e.g. `--map AFIB=A`
+    /// to score a CinC 2017 model on MIT-BIH AF windows.
+    #[arg(long = "map", value_name = "DATA=MODEL", value_parser = parse_map)]
+    pub map: Vec<(String, String)>,
     /// Also write one row per record (`id,label,predicted,seconds,p_<class>...`) to this CSV.
     #[arg(long, value_name = "FILE")]
     pub predictions: Option<PathBuf>,
@@ -23,6 +27,13 @@ pub struct Args {
     /// `f1_nao` for cinc2017.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .ok_or_else(|| format!("`{s}`: expected DATA=MODEL, e.g. AFIB=A"))
 }
 
 /// Runs the subcommand.
@@ -35,8 +46,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
-    let (eval, predictions) = exg_train::study::evaluate_model(&net, &meta, &data, &score)
-        .with_context(|| format!("evaluating on {}", data.name))?;
+    let (eval, predictions) =
+        exg_train::study::evaluate_model(&net, &meta, &data, &args.map, &score)
+            .with_context(|| format!("evaluating on {}", data.name))?;
     if let Some(path) = &args.predictions {
         let csv = exg_train::study::predictions_csv(&meta.classes, &[(0, &predictions)]);
         super::write_text(path, &csv)?;
@@ -47,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             obj.insert("dataset".into(), data.name.clone().into());
             obj.insert("model".into(), serde_json::json!(args.model));
             obj.insert("skipped".into(), serde_json::json!(data.skipped));
-            if data.name == "cinc2017" {
+            if !score.is_empty() {
                 obj.insert("f1_nao".into(), serde_json::json!(eval.subset_f1));
             }
         }
