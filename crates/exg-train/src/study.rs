@@ -919,3 +919,43 @@ pub fn evaluate_model(
     let eval = Evaluation::from_probabilities(&truth, &probs, &meta.classes, subset.as_deref())?;
     Ok((eval, predictions))
 }
+
+/// Record-level evaluations of `predictions` split by record length at `edges_s` (seconds,
+/// increasing): bins `< e0`, `[e0, e1)`, …, `>= e_last`, each labelled (e.g. `"20–40 s"`);
+/// empty bins are left out. For a model card's breakdown by record length.
+///
+/// # Errors
+/// [`Error::Input`] for edges that are not finite and increasing.
+pub fn evaluation_by_length(
+    predictions: &[RecordPrediction],
+    classes: &[String],
+    subset: Option<&[usize]>,
+    edges_s: &[f64],
+) -> Result<Vec<(String, Evaluation)>> {
+    if edges_s.iter().any(|e| !e.is_finite()) || edges_s.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(Error::Input(format!(
+            "length edges {edges_s:?} must be finite and increasing"
+        )));
+    }
+    let bin = |s: f64| edges_s.iter().take_while(|&&e| s >= e).count();
+    let mut out = Vec::new();
+    for b in 0..=edges_s.len() {
+        let members: Vec<&RecordPrediction> =
+            predictions.iter().filter(|p| bin(p.seconds) == b).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let label = match b {
+            0 => format!("< {} s", edges_s[0]),
+            b if b == edges_s.len() => format!(">= {} s", edges_s[b - 1]),
+            b => format!("{}–{} s", edges_s[b - 1], edges_s[b]),
+        };
+        let truth: Vec<usize> = members.iter().map(|p| p.label).collect();
+        let probs: Vec<Vec<f32>> = members.iter().map(|p| p.probabilities.clone()).collect();
+        out.push((
+            label,
+            Evaluation::from_probabilities(&truth, &probs, classes, subset)?,
+        ));
+    }
+    Ok(out)
+}

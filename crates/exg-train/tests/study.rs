@@ -312,3 +312,27 @@ fn run_with(d: &StudyData, cfg: &StudyConfig) -> exg_train::Result<CvResult> {
     let out = scratch("bad");
     cross_validate(d, cfg, &out, &RunOptions::default(), &mut |_| {})
 }
+
+#[test]
+fn evaluation_by_length_bins_records() {
+    use exg_train::study::{RecordPrediction, evaluation_by_length};
+    let p = |label: usize, predicted: usize, seconds: f64| RecordPrediction {
+        id: format!("r{seconds}"),
+        label,
+        predicted,
+        probabilities: if predicted == 0 {
+            vec![0.9, 0.1]
+        } else {
+            vec![0.1, 0.9]
+        },
+        seconds,
+    };
+    let preds = [p(0, 0, 9.0), p(1, 1, 30.0), p(1, 0, 31.0), p(0, 0, 61.0)];
+    let classes = ["N".to_string(), "A".to_string()];
+    let bins = evaluation_by_length(&preds, &classes, None, &[20.0, 40.0]).unwrap();
+    let labels: Vec<&str> = bins.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, ["< 20 s", "20–40 s", ">= 40 s"]);
+    assert_eq!(bins[1].1.records, 2);
+    assert_eq!(bins[1].1.accuracy, 0.5);
+    assert!(evaluation_by_length(&preds, &classes, None, &[40.0, 20.0]).is_err());
+}

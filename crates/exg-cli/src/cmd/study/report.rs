@@ -191,6 +191,50 @@ pub fn cv_report(
         f(&result.cam_target_ncc),
         f(&result.pointing_game)
     ));
+    let pooled_preds: Vec<exg_train::study::RecordPrediction> = result
+        .folds
+        .iter()
+        .flat_map(|f| f.predictions.iter().cloned())
+        .collect();
+    let subset: Option<Vec<usize>> = (!result.score_classes.is_empty()).then(|| {
+        result
+            .score_classes
+            .iter()
+            .filter_map(|s| result.classes.iter().position(|c| c == s))
+            .collect()
+    });
+    let bins = exg_train::study::evaluation_by_length(
+        &pooled_preds,
+        &result.classes,
+        subset.as_deref(),
+        &[20.0, 40.0],
+    )?;
+    r.heading("By record length (all test folds pooled)");
+    let mut head = vec![
+        "length".to_string(),
+        "records".into(),
+        "accuracy".into(),
+        "macro-F1".into(),
+    ];
+    if subset.is_some() {
+        head.push(format!("F1({})", result.score_classes.join(",")));
+    }
+    let rows: Vec<Vec<String>> = bins
+        .iter()
+        .map(|(label, e)| {
+            let mut row = vec![
+                label.clone(),
+                e.records.to_string(),
+                format!("{:.3}", e.accuracy),
+                format!("{:.3}", e.macro_f1),
+            ];
+            if subset.is_some() {
+                row.push(e.subset_f1.map_or("–".into(), |f| format!("{f:.3}")));
+            }
+            row
+        })
+        .collect();
+    r.table(&head, &rows);
     r.heading("Learning curves and confusion");
     r.image("figures/learning_curves.png", "learning curves per fold");
     r.image(
