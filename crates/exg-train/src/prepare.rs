@@ -13,6 +13,8 @@
 //!    aligned to the end, so no sample is left out. A record shorter than one window gives one
 //!    window, **zero-padded at the end** (after the z-score, so the padding sits at the
 //!    window's mean).
+//!    With [`PrepareConfig::whole`] the record is kept whole instead (one example of its own
+//!    length, padded to at least one window), for random-crop training.
 //! 4. **Per-window z-score**: `(x - mean) / sd` over the window's real samples (population sd);
 //!    a flat window (sd < 1e-9 of the signal's unit) is only centred.
 //! 5. **Features**: the 17 time-domain HRV features of EXGnet
@@ -82,6 +84,13 @@ pub struct PrepareConfig {
     pub hop: usize,
     /// Parameters of the attention target.
     pub target: HrvTargetConfig,
+    /// Keep each record whole: one example of the record's own length (at least `input_len`,
+    /// zero-padded), z-scored over the whole record, with the record's features and target,
+    /// for training with [`TrainConfig::random_crop`](crate::trainer::TrainConfig::random_crop).
+    /// `hop` is then unused. (Left out of the JSON when false, so cache keys of windowed
+    /// preparation are those of earlier versions.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole: bool,
 }
 
 impl PrepareConfig {
@@ -92,6 +101,7 @@ impl PrepareConfig {
             input_len,
             hop,
             target: HrvTargetConfig::default(),
+            whole: false,
         }
     }
 
@@ -198,9 +208,17 @@ fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<Cach
     let peaks = detection.peaks.indices();
     let extractor = HrvTime::exgnet17();
     let x = ecg.samples();
-    let len = cfg.input_len;
+    // Whole-record mode: one "window" spanning the record (padded to at least `input_len`).
+    let (len, starts) = if cfg.whole {
+        (x.len().max(cfg.input_len), vec![0])
+    } else {
+        (
+            cfg.input_len,
+            window_starts(x.len(), cfg.input_len, cfg.hop),
+        )
+    };
     let mut windows = Vec::new();
-    for start in window_starts(x.len(), len, cfg.hop) {
+    for start in starts {
         let end = (start + len).min(x.len());
         // Features and target see the raw window, padded like the signal.
         let mut raw = x[start..end].to_vec();
@@ -240,7 +258,7 @@ fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<Cach
     }
     Ok(CachedRecord {
         key: String::new(),
-        padded: x.len() < len,
+        padded: x.len() < cfg.input_len,
         windows,
     })
 }

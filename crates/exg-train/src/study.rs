@@ -73,6 +73,11 @@ pub struct StudyConfig {
     pub init_seed: u64,
     /// Classes whose mean F1 is the headline score (CinC 2017: `["N", "A", "O"]`); empty: none.
     pub score_classes: Vec<String>,
+    /// Train on a random model-length crop of every whole record per epoch (the records are
+    /// prepared whole, [`PrepareConfig::whole`]; [`TrainConfig::random_crop`]) instead of on
+    /// fixed windows; validation and test records are windowed every `hop_s` either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub random_crop: bool,
 }
 
 impl Default for StudyConfig {
@@ -98,6 +103,7 @@ impl Default for StudyConfig {
             val_fraction: 0.1,
             init_seed: 42,
             score_classes: Vec::new(),
+            random_crop: false,
         }
     }
 }
@@ -149,6 +155,7 @@ impl StudyConfig {
         }
         let mut cfg = self.clone();
         cfg.model.n_classes = classes.len();
+        cfg.train.random_crop = cfg.random_crop.then_some(cfg.model.input_len);
         cfg.model.validate()?;
         cfg.train.validate()?;
         cfg.score_indices(classes)?;
@@ -606,17 +613,49 @@ pub fn predictions_csv(classes: &[String], folds: &[(usize, &[RecordPrediction])
     csv
 }
 
-/// Prepares every record of `data` under `cfg` (with the cache of `opts`, else `<out>/cache`).
+/// Every record of `data` prepared under `cfg` (with the cache of `opts`, else `<out>/cache`).
+struct Prepared {
+    /// Windowed every `hop_s` (validation, test, and training without random crops).
+    windows: Vec<Record>,
+    /// Whole records for random-crop training (`None` without).
+    whole: Option<Vec<Record>>,
+    stats: PrepareStats,
+    /// Record lengths (s).
+    seconds: Vec<f64>,
+}
+
+impl Prepared {
+    /// The training records of `idx`.
+    fn train(&self, idx: &[usize]) -> Vec<Record> {
+        pick(self.whole.as_ref().unwrap_or(&self.windows), idx)
+    }
+}
+
 fn prepare_all(
     data: &StudyData,
     cfg: &StudyConfig,
     out: &Path,
     opts: &RunOptions,
-) -> Result<(Vec<Record>, PrepareStats, Vec<f64>)> {
+) -> Result<Prepared> {
     let cache = opts.cache_dir.clone().unwrap_or_else(|| out.join("cache"));
-    let (records, stats) = prepare(&data.records, &cfg.prepare_config()?, Some(&cache))?;
+    let windowed = cfg.prepare_config()?;
+    let (windows, stats) = prepare(&data.records, &windowed, Some(&cache))?;
+    let whole = if cfg.random_crop {
+        let whole = PrepareConfig {
+            whole: true,
+            ..windowed
+        };
+        Some(prepare(&data.records, &whole, Some(&cache))?.0)
+    } else {
+        None
+    };
     let seconds = data.records.iter().map(|s| s.ecg.duration()).collect();
-    Ok((records, stats, seconds))
+    Ok(Prepared {
+        windows,
+        whole,
+        stats,
+        seconds,
+    })
 }
 
 /// Stratified (or plain) k-fold cross-validation by record (see the module docs for the run
@@ -650,8 +689,9 @@ pub fn cross_validate(
         1
     })?;
     open_run(out, &run_config(data, &cfg, "cv"), opts.resume)?;
-    let (records, stats, seconds) = prepare_all(data, &cfg, out, opts)?;
-    progress(StudyProgress::Prepared(&stats));
+    let prepared = prepare_all(data, &cfg, out, opts)?;
+    let (records, stats, seconds) = (&prepared.windows, &prepared.stats, &prepared.seconds);
+    progress(StudyProgress::Prepared(stats));
     let labels: Vec<usize> = records.iter().map(|r| r.label).collect();
     let subset = cfg.score_indices(&data.classes)?;
     let folds = cfg.folds.split(&labels)?;
@@ -683,9 +723,9 @@ pub fn cross_validate(
         let (fit_idx, val_idx) =
             inner_split(&labels, &fold.train, cfg.val_fraction, cfg.folds_seed())?;
         let (mut train, mut val, mut test) = (
-            pick(&records, &fit_idx),
-            pick(&records, &val_idx),
-            pick(&records, &fold.test),
+            prepared.train(&fit_idx),
+            pick(records, &val_idx),
+            pick(records, &fold.test),
         );
         standardize_fold(&mut train, &mut [&mut val, &mut test])?;
         let (net, head) = build(&cfg, &dev)?;
@@ -743,7 +783,7 @@ pub fn cross_validate(
         summary: Summary::of(&evals)?,
         cam_target_ncc: over_folds(&|r| r.xai.cam_target_ncc),
         pointing_game: over_folds(&|r| r.xai.pointing_game),
-        prepare: stats,
+        prepare: stats.clone(),
         skipped: data.skipped.clone(),
         seconds: started.elapsed().as_secs_f64(),
         folds: results,
@@ -788,12 +828,14 @@ pub fn train_model(
     let cfg = cfg.resolved(&data.classes)?;
     data.require_classes(1)?;
     open_run(out, &run_config(data, &cfg, "train"), opts.resume)?;
-    let (records, stats, _) = prepare_all(data, &cfg, out, opts)?;
+    let prepared = prepare_all(data, &cfg, out, opts)?;
+    let stats = prepared.stats.clone();
     progress(StudyProgress::Prepared(&stats));
+    let records = &prepared.windows;
     let labels: Vec<usize> = records.iter().map(|r| r.label).collect();
     let all: Vec<usize> = (0..records.len()).collect();
     let (fit_idx, val_idx) = inner_split(&labels, &all, cfg.val_fraction, cfg.folds_seed())?;
-    let (mut train, mut val) = (pick(&records, &fit_idx), pick(&records, &val_idx));
+    let (mut train, mut val) = (prepared.train(&fit_idx), pick(records, &val_idx));
     standardize_fold(&mut train, &mut [&mut val])?;
     progress(StudyProgress::FoldStart {
         fold: 1,

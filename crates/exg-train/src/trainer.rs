@@ -112,6 +112,15 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Records per inference batch (validation, prediction).
     pub eval_batch_size: usize,
+    /// Random-crop training: every time a training example is drawn, a window of this many
+    /// samples is cut from its signal at a uniformly random offset (the loop's seeded RNG, so
+    /// runs repeat and resume bit for bit), z-scored over its real samples and zero-padded when
+    /// the signal is shorter (the rule of `prepare`); its attention target is cut at the same
+    /// offset. Training examples may then have any length (records prepared whole,
+    /// [`PrepareConfig::whole`](crate::prepare::PrepareConfig::whole)); validation examples
+    /// must have this length. `None`: examples are used as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub random_crop: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -132,6 +141,7 @@ impl Default for TrainConfig {
             patience: Some(8),
             seed: 42,
             eval_batch_size: 64,
+            random_crop: None,
         }
     }
 }
@@ -142,6 +152,9 @@ impl TrainConfig {
         let bad = |what: &str| Err(Error::Input(format!("train config: {what}")));
         if self.epochs == 0 || self.batch_size == 0 || self.eval_batch_size == 0 {
             return bad("epochs, batch_size and eval_batch_size must be >= 1");
+        }
+        if self.random_crop == Some(0) {
+            return bad("random_crop must be >= 1 sample");
         }
         for (name, v) in [
             ("lambda_features", self.lambda_features),
@@ -324,6 +337,26 @@ struct Batch {
     targets: Option<(Tensor, Vec<bool>)>,
 }
 
+/// A window of `len` samples of `e` at `offset`: the signal z-scored over its real samples and
+/// zero-padded, the target cut at the same place and zero-padded.
+fn crop(e: &Example, offset: usize, len: usize) -> Example {
+    let end = (offset + len).min(e.signal.len());
+    let real: Vec<f64> = e.signal[offset..end]
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+    Example {
+        signal: exg_model::described::zscore_padded(&real, len),
+        label: e.label,
+        features: e.features.clone(),
+        target: e.target.as_ref().map(|g| {
+            let mut w = g[offset..end].to_vec();
+            w.resize(len, 0.0);
+            w
+        }),
+    }
+}
+
 fn make_batch(
     examples: &[&Example],
     with_features: bool,
@@ -370,19 +403,25 @@ fn make_batch(
     })
 }
 
+/// Checks a set of examples; `len`: the length every signal must have (`None`: any length of at
+/// least one sample, random-crop training).
 fn check_examples(
     set: &[Example],
     what: &str,
     n_classes: usize,
     n_features: Option<usize>,
+    len: Option<usize>,
 ) -> Result<()> {
     let Some(first) = set.first() else {
         return Ok(());
     };
-    let t = first.signal.len();
+    let t = len.unwrap_or(first.signal.len());
     for (i, e) in set.iter().enumerate() {
         let bad = |why: String| Err(Error::Input(format!("{what} example {i}: {why}")));
-        if e.signal.len() != t {
+        if e.signal.is_empty() {
+            return bad("empty signal".into());
+        }
+        if len.is_some() && e.signal.len() != t {
             return bad(format!("length {} differs from {t}", e.signal.len()));
         }
         if e.label >= n_classes {
@@ -399,7 +438,7 @@ fn check_examples(
                 e.features.len()
             ));
         }
-        if e.target.as_ref().is_some_and(|g| g.len() != t) {
+        if e.target.as_ref().is_some_and(|g| g.len() != e.signal.len()) {
             return bad("attention target length differs from the signal".into());
         }
     }
@@ -501,8 +540,15 @@ pub fn fit(
         (false, _) => None,
     };
     let n_features = feature_head.map(FeatureHead::n_features);
-    check_examples(train, "training", k, n_features)?;
-    check_examples(val, "validation", k, None)?;
+    let train_len = match cfg.random_crop {
+        Some(_) => None,
+        None => Some(train[0].signal.len()),
+    };
+    check_examples(train, "training", k, n_features, train_len)?;
+    let val_len = cfg
+        .random_crop
+        .or_else(|| val.first().map(|e| e.signal.len()));
+    check_examples(val, "validation", k, None, val_len)?;
     let use_xai = cfg.lambda_xai > 0.0;
     let head_weight = if use_xai {
         Some(models.classifier.head_weight().ok_or_else(|| {
@@ -602,7 +648,25 @@ pub fn fit(
         let (mut xai_batches, mut xai_skipped, mut correct) = (0usize, 0usize, 0usize);
         let mut lr_now = lr;
         for idx in order.chunks(cfg.batch_size) {
-            let examples: Vec<&Example> = idx.iter().map(|&i| &train[i]).collect();
+            let crops: Vec<Example>;
+            let examples: Vec<&Example> = match cfg.random_crop {
+                None => idx.iter().map(|&i| &train[i]).collect(),
+                Some(len) => {
+                    crops = idx
+                        .iter()
+                        .map(|&i| {
+                            let n = train[i].signal.len();
+                            let offset = if n > len {
+                                state.rng.below((n - len + 1) as u64) as usize
+                            } else {
+                                0
+                            };
+                            crop(&train[i], offset, len)
+                        })
+                        .collect();
+                    crops.iter().collect()
+                }
+            };
             let b = make_batch(&examples, use_features, use_xai, &dev)?;
             let fwd = models.classifier.forward_all_t(&b.x, true)?;
             let ce = cross_entropy(&fwd.logits, &b.y, Some(&weights), cfg.label_smoothing)?;

@@ -336,3 +336,24 @@ fn evaluation_by_length_bins_records() {
     assert_eq!(bins[1].1.accuracy, 0.5);
     assert!(evaluation_by_length(&preds, &classes, None, &[40.0, 20.0]).is_err());
 }
+
+#[test]
+fn random_crop_study_trains_on_whole_records() {
+    let mut cfg = config();
+    cfg.random_crop = true;
+    let (a, b) = (scratch("crop-a"), scratch("crop-b"));
+    let run = |out: &Path| {
+        cross_validate(&data(), &cfg, out, &RunOptions::default(), &mut |_| {}).unwrap()
+    };
+    let (ra, rb) = (run(&a), run(&b));
+    assert!(timeless(&ra) == timeless(&rb), "crop runs differ");
+    // Training saw one crop per record per epoch: 12 training records in each fold of 18
+    // (minus the validation split), so fewer steps than the 4 windows per record of `config()`.
+    assert_eq!(ra.folds[0].evaluation.records, 6);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("config.json")).unwrap()).unwrap();
+    assert_eq!(saved["config"]["train"]["random_crop"], 500);
+    for d in [a, b] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}

@@ -319,3 +319,85 @@ fn bad_examples_are_refused() {
     let r = fit(&no_head, &examples(6, 1), &[], &cfg, &none, &mut |_| {});
     assert!(matches!(r, Err(Error::Input(_))));
 }
+
+/// Random-crop training: records of several lengths (some shorter than the window) train
+/// through 40-sample crops, learn, repeat bit for bit with one seed, and differ with another;
+/// a validation example of another length is refused.
+#[test]
+fn random_crop_trains_on_records_of_any_length() {
+    // Each record: two to three windows' worth of the class's sine (the period fixed in
+    // samples), or a little less than one window.
+    let long: Vec<Example> = examples(96, 1)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut e)| {
+            let reps = [3, 2, 1][i % 3];
+            let mut s: Vec<f32> = e.signal.repeat(reps);
+            if reps == 1 {
+                s.truncate(35);
+            }
+            e.target = e.target.map(|g| {
+                let mut g = g.repeat(reps);
+                g.truncate(s.len());
+                g
+            });
+            e.signal = s;
+            e
+        })
+        .collect();
+    let cfg = TrainConfig {
+        random_crop: Some(40),
+        ..config()
+    };
+    let run = |cfg: &TrainConfig| {
+        let net = build(3);
+        let models = Models {
+            classifier: &net.net,
+            features: Some(&net.head),
+        };
+        let out = fit(
+            &models,
+            &long,
+            &examples(30, 2),
+            cfg,
+            &Checkpoints::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        (out, params(&net))
+    };
+    let (a, pa) = run(&cfg);
+    let (b, pb) = run(&cfg);
+    assert_eq!(timeless(&a), timeless(&b));
+    assert_eq!(pa, pb);
+    let last = a.history.last().unwrap();
+    assert!(last.train_accuracy > 0.6, "crops learn: {last}");
+    let other = TrainConfig {
+        seed: 8,
+        ..cfg.clone()
+    };
+    let (c, _) = run(&other);
+    assert_ne!(
+        timeless(&a),
+        timeless(&c),
+        "the crop offsets follow the seed"
+    );
+
+    let net = build(3);
+    let models = Models {
+        classifier: &net.net,
+        features: Some(&net.head),
+    };
+    let mut bad_val = examples(4, 2);
+    bad_val[0].signal.push(0.0);
+    let err = fit(
+        &models,
+        &long,
+        &bad_val,
+        &cfg,
+        &Checkpoints::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("validation example 0"), "{err}");
+}
