@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use candle::{DType, Device, Tensor};
+use exg_data::dataset::catalog::LabelledSet;
 use exg_model::init::SeededVarMap;
 use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Preprocessing};
 use exg_signal::Hz;
@@ -298,6 +299,49 @@ impl StudyData {
                 self.name,
                 short.join(", ")
             )))
+        }
+    }
+}
+
+impl From<LabelledSet> for StudyData {
+    /// A dataset loaded from the catalog ([`DatasetSpec::load`]) as a study's records: each
+    /// record keeps its id, label, rhythm hint and ECG; the records that could not be read stay
+    /// listed in [`StudyData::skipped`] with their reason (those the class scheme excludes are
+    /// not part of a study and are dropped).
+    ///
+    /// ```
+    /// use exg_data::dataset::catalog::{DatasetSpec, SyntheticClasses};
+    /// use exg_train::study::StudyData;
+    /// let spec = DatasetSpec::Synthetic {
+    ///     per_class: 2,
+    ///     duration_s: 4.0,
+    ///     fs_hz: 250.0,
+    ///     seed: 2025,
+    ///     classes: SyntheticClasses::Paper5,
+    /// };
+    /// let data = StudyData::from(spec.load()?);
+    /// assert_eq!((data.name.as_str(), data.records.len()), ("synthetic", 10));
+    /// assert_eq!(data.records[0].class_hint.as_deref(), Some("AFIB"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// [`DatasetSpec::load`]: exg_data::dataset::catalog::DatasetSpec::load
+    fn from(set: LabelledSet) -> Self {
+        Self {
+            name: set.name,
+            source: set.source,
+            classes: set.classes,
+            records: set
+                .records
+                .into_iter()
+                .map(|r| Source {
+                    id: r.id,
+                    label: r.label,
+                    class_hint: r.class_hint,
+                    ecg: r.ecg,
+                })
+                .collect(),
+            skipped: set.skipped.into_iter().map(|s| (s.id, s.reason)).collect(),
         }
     }
 }

@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use exg_data::dataset::catalog::{DatasetSpec, LabelledSet};
-use exg_train::prepare::Source;
+use exg_data::dataset::catalog::DatasetSpec;
 use exg_train::study::{Ablation, StudyConfig, StudyData};
 
 pub mod cv;
@@ -84,27 +83,7 @@ impl DatasetArgs {
                 set.name
             );
         }
-        Ok(study_data(set))
-    }
-}
-
-/// The loader's records as a study's.
-pub fn study_data(set: LabelledSet) -> StudyData {
-    StudyData {
-        name: set.name,
-        source: set.source,
-        classes: set.classes,
-        records: set
-            .records
-            .into_iter()
-            .map(|r| Source {
-                id: r.id,
-                label: r.label,
-                class_hint: r.class_hint,
-                ecg: r.ecg,
-            })
-            .collect(),
-        skipped: set.skipped.into_iter().map(|s| (s.id, s.reason)).collect(),
+        Ok(StudyData::from(set))
     }
 }
 
