@@ -136,7 +136,7 @@ fn wfdb_annotation_skip_of_2_pow_31_allocates_nothing() {
     // SKIP words add 2^31 - 1 samples each; the times are large but nothing is sized by them.
     let mut b = Vec::new();
     for _ in 0..4 {
-        b.extend(((59u16 << 10) as u16).to_le_bytes());
+        b.extend((59u16 << 10).to_le_bytes());
         b.extend(0x7FFFu16.to_le_bytes());
         b.extend(0xFFFFu16.to_le_bytes());
         b.extend(((1u16 << 10) | 1).to_le_bytes()); // N
