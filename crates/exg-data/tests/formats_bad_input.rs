@@ -9,7 +9,7 @@ mod formats_support;
 use std::path::{Path, PathBuf};
 
 use exg_data::Error;
-use exg_data::format::{self, csv, edf, mat4, wav, wfdb};
+use exg_data::format::{self, csv, edf, mat4, mat5, wav, wfdb};
 use exg_signal::Hz;
 use formats_support::fixture;
 use proptest::prelude::*;
@@ -392,6 +392,7 @@ fn feed_all(bytes: &[u8], dir: &Path) {
     let _ = wfdb::parse_header_bytes(bytes, p);
     let _ = wfdb::parse_annotations(bytes, p);
     let _ = mat4::parse_mat4(bytes, p);
+    let _ = mat5::parse_mat5(bytes, p);
     let _ = wav::parse_wav(bytes, p);
     if let Ok(text) = std::str::from_utf8(bytes) {
         let _ = csv::parse_csv(

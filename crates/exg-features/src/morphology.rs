@@ -7,11 +7,14 @@
 
 use std::sync::Arc;
 
-use crate::Result;
+use exg_signal::rpeaks::FS_RANGE_HZ;
+use exg_signal::{Hz, RPeaks};
+
 use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
 use crate::stats::{median, std};
+use crate::{Error, Result};
 
 /// Template window before the R-peak, seconds.
 const PRE_S: f64 = 0.30;
@@ -43,7 +46,7 @@ fn median_beat(x: &[f64], idx: &[usize], pre: usize, post: usize) -> Option<Vec<
     let beats: Vec<usize> = idx
         .iter()
         .copied()
-        .filter(|&r| r >= pre && r + post < x.len())
+        .filter(|&r| r >= pre && r.checked_add(post).is_some_and(|end| end < x.len()))
         .collect();
     if beats.len() < 2 {
         return None;
@@ -67,8 +70,36 @@ fn median_beat(x: &[f64], idx: &[usize], pre: usize, post: usize) -> Option<Vec<
 /// slope): QRS onset/offset where it drops below 5 % (one lead: 1.5 %) of its QRS maximum; T end by the tangent
 /// at the steepest T downslope of the lead with the largest T wave; P onset where the P-wave
 /// deflection in 300–40 ms before QRS onset falls to 20 % of its peak, if the P peak exceeds
-/// 5 % of the R amplitude. Returns `None` when fewer than 2 beats fit the window.
-pub fn delineate(leads: &[&[f64]], fs: f64, peaks: &[usize]) -> Option<Delineation> {
+/// 5 % of the R amplitude.
+///
+/// Returns `Ok(None)` (the documented "nothing to delineate" result) when fewer than 2 beats
+/// fit the −300/+650 ms window or the QRS has no slope (a flat line).
+///
+/// # Errors
+/// - [`Error::InvalidParameter`] (`leads`) when `leads` is empty;
+/// - [`Error::InvalidParameter`] (`fs`) when `fs` lies outside the R-peak detectors' supported
+///   range [`exg_signal::rpeaks::FS_RANGE_HZ`] (50–20 000 Hz): below it the wave windows hold
+///   no samples;
+/// - [`Error::PeaksMismatch`] when `peaks` were found at another rate or on a signal of another
+///   length than a lead;
+/// - [`Error::Signal`] ([`exg_signal::Error::NonFinite`]) for a NaN or infinite sample.
+///
+/// ```
+/// use exg_features::delineate;
+/// use exg_signal::{Hz, RPeaks};
+/// let fs = Hz::new(500.0)?;
+/// let mut x = vec![0.0; 5000];
+/// let peaks: Vec<usize> = (0..6).map(|k| 400 + 800 * k).collect();
+/// for &r in &peaks { for i in 0..20 { let v = 1.0 - i as f64 / 20.0; x[r - i] = v; x[r + i] = v; } }
+/// let d = delineate(&[&x], fs, &RPeaks::new(peaks, fs, 5000)?)?.expect("6 beats fit");
+/// assert!((d.rr_s - 1.6).abs() < 1e-12);
+/// // A flat line has nothing to delineate.
+/// let flat = vec![0.0; 5000];
+/// let peaks = RPeaks::new(vec![1000, 2000, 3000], fs, 5000)?;
+/// assert_eq!(delineate(&[&flat], fs, &peaks)?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn delineate(leads: &[&[f64]], fs: Hz, peaks: &RPeaks) -> Result<Option<Delineation>> {
     delineate_with(leads, fs, peaks, &DelineatorParams::default())
 }
 
@@ -93,8 +124,75 @@ impl Default for DelineatorParams {
     }
 }
 
+/// Checks the arguments of [`delineate_with`].
+fn check_delineation_input(
+    leads: &[&[f64]],
+    fs: Hz,
+    peaks: &RPeaks,
+    params: &DelineatorParams,
+) -> Result<()> {
+    if leads.is_empty() {
+        return Err(Error::InvalidParameter {
+            name: "leads",
+            reason: "no leads to delineate".into(),
+        });
+    }
+    let (lo, hi) = FS_RANGE_HZ;
+    if !(lo..=hi).contains(&fs.get()) {
+        return Err(Error::InvalidParameter {
+            name: "fs",
+            reason: format!("{fs} is outside the supported {lo}–{hi} Hz"),
+        });
+    }
+    for (name, v) in [
+        ("qrs_threshold", params.qrs_threshold),
+        ("qrs_threshold_single", params.qrs_threshold_single),
+    ] {
+        if !(v > 0.0 && v < 1.0) {
+            return Err(Error::InvalidParameter {
+                name,
+                reason: format!("{v} is not a fraction in (0, 1)"),
+            });
+        }
+    }
+    if peaks.fs() != fs {
+        return Err(Error::PeaksMismatch(format!(
+            "peaks at {}, leads at {fs}",
+            peaks.fs()
+        )));
+    }
+    for (i, x) in leads.iter().enumerate() {
+        if x.len() != peaks.signal_len() {
+            return Err(Error::PeaksMismatch(format!(
+                "lead {i} has {} samples, the peaks index {}",
+                x.len(),
+                peaks.signal_len()
+            )));
+        }
+        if let Some(index) = x.iter().position(|v| !v.is_finite()) {
+            return Err(exg_signal::Error::NonFinite { index }.into());
+        }
+    }
+    Ok(())
+}
+
 /// [`delineate`] with explicit thresholds.
+///
+/// # Errors
+/// As [`delineate`], and [`Error::InvalidParameter`] for a threshold outside (0, 1).
 pub fn delineate_with(
+    leads: &[&[f64]],
+    fs: Hz,
+    peaks: &RPeaks,
+    params: &DelineatorParams,
+) -> Result<Option<Delineation>> {
+    check_delineation_input(leads, fs, peaks, params)?;
+    Ok(delineate_checked(leads, fs.get(), peaks.indices(), params))
+}
+
+/// The delineator proper: `fs` in [`FS_RANGE_HZ`], `peaks` strictly increasing and inside every
+/// lead, samples finite.
+fn delineate_checked(
     leads: &[&[f64]],
     fs: f64,
     peaks: &[usize],
@@ -316,8 +414,16 @@ impl FeatureExtractor for Morphology {
         let Some(ecg) = input.ecg() else {
             return Ok(needs_signal(&self.schema));
         };
-        let d = delineate(&[ecg.samples()], ecg.fs().get(), input.peaks().indices());
-        Ok(self.from_delineation(d.as_ref()))
+        match delineate(&[ecg.samples()], ecg.fs(), input.peaks()) {
+            Ok(d) => Ok(self.from_delineation(d.as_ref())),
+            // A rate the delineator does not support: every feature is undefined, as for a
+            // record too short to delineate (the extractor contract reserves `Err` for misuse).
+            Err(Error::InvalidParameter { name: "fs", reason }) => Ok(FeatureVector::all_invalid(
+                self.schema.clone(),
+                Invalid::undefined(reason),
+            )),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -147,6 +147,12 @@ impl Standardizer {
     }
 
     /// Reads what [`save`](Standardizer::save) wrote.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Json`] (not JSON of this type, or a schema with duplicate
+    /// names); [`Error::SchemaMismatch`] when `mean`, `std` or `n_valid` do not have one entry
+    /// per column, a mean is not finite or a standard deviation not finite and > 0 (what
+    /// [`fit`](Standardizer::fit) always writes).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -154,10 +160,25 @@ impl Standardizer {
             source,
         })?;
         let s: Self = serde_json::from_str(&text)?;
-        if s.mean.len() != s.schema.len() || s.std.len() != s.schema.len() {
-            return Err(Error::SchemaMismatch(
-                "saved standardizer is inconsistent".into(),
-            ));
+        let k = s.schema.len();
+        if s.mean.len() != k || s.std.len() != k || s.n_valid.len() != k {
+            return Err(Error::SchemaMismatch(format!(
+                "saved standardizer is inconsistent: {k} columns, {} means, {} standard \
+                 deviations, {} counts",
+                s.mean.len(),
+                s.std.len(),
+                s.n_valid.len()
+            )));
+        }
+        if let Some(i) =
+            (0..k).find(|&i| !(s.mean[i].is_finite() && s.std[i].is_finite() && s.std[i] > 0.0))
+        {
+            return Err(Error::SchemaMismatch(format!(
+                "saved standardizer: column `{}` has mean {} and standard deviation {}",
+                s.schema.specs()[i].name,
+                s.mean[i],
+                s.std[i]
+            )));
         }
         Ok(s)
     }

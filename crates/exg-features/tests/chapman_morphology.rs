@@ -123,7 +123,7 @@ fn delineator_accuracy_vs_chapman_muse() {
             }
         }
         let refs: Vec<&[f64]> = leads.iter().map(|l| l.as_slice()).collect();
-        if let Some(d) = delineate(&refs, 500.0, peaks.indices()) {
+        if let Some(d) = delineate(&refs, fs, &peaks).unwrap() {
             let m = Morphology::default().from_delineation(Some(&d));
             for (e, (name, w)) in multi
                 .iter_mut()

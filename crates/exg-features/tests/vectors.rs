@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use exg_features::{
-    CHAPMAN_DIAGNOSTICS, Concat, Extract, Feature, FeatureExtractor, FeatureSpec, FeatureVector,
-    HrvTime, Invalid, ProvidedFeatures, Schema, Standardizer,
+    CHAPMAN_DIAGNOSTICS, Concat, Error, Extract, Feature, FeatureExtractor, FeatureSpec,
+    FeatureVector, HrvTime, Invalid, ProvidedFeatures, Schema, Standardizer,
 };
 use exg_signal::{Ecg, Hz, RPeaks};
 
@@ -61,6 +61,47 @@ fn standardizer_round_trips_through_json_file() {
     assert_eq!(Standardizer::load(&path).unwrap(), s);
     std::fs::write(&path, "{not json").unwrap();
     assert!(Standardizer::load(&path).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A hand-edited or corrupt file is refused by `load` rather than giving silent garbage later:
+/// duplicate column names, counts per column that do not match, a zero or negative standard
+/// deviation (JSON has no non-finite numbers; `load` refuses those too).
+#[test]
+fn standardizer_load_refuses_inconsistent_files() {
+    let s = Standardizer::fit(&[vec2(Some(1.0), Some(2.0)), vec2(Some(4.0), Some(8.0))]).unwrap();
+    let good: serde_json::Value = serde_json::to_value(&s).unwrap();
+    let dir = std::env::temp_dir().join(format!("exg-features-bad-std-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("std.json");
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        std::fs::write(&path, v.to_string()).unwrap();
+        Standardizer::load(&path)
+    };
+    assert!(edit(&|_| {}).is_ok());
+    let dup = edit(&|v| {
+        let first = v["schema"]["specs"][0].clone();
+        v["schema"]["specs"][1] = first;
+    });
+    assert!(matches!(dup, Err(Error::Json(_))), "{dup:?}");
+    for bad in [
+        serde_json::json!({"n_valid": [1]}),
+        serde_json::json!({"mean": [0.0]}),
+        serde_json::json!({"std": [1.0, 0.0]}),
+        serde_json::json!({"std": [1.0, -2.0]}),
+    ] {
+        let r = edit(&|v| {
+            for (k, x) in bad.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+        });
+        assert!(
+            matches!(r, Err(Error::SchemaMismatch(_) | Error::Json(_))),
+            "{bad}: {r:?}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -108,6 +108,12 @@ pub trait Classifier: candle::ModuleT + Send + Sync {
     fn head_weight(&self) -> Option<&Tensor> {
         None
     }
+    /// The input length `T` the model was built for, when it has one. `None` (the default): any
+    /// length the trunk accepts. Explanation methods (`exg-xai`) refuse inputs of another length,
+    /// as [`ExgNet::predict_proba`] does.
+    fn input_len(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The deployable EXGnet: a trunk of multiresolution blocks, global average pooling and one
@@ -296,6 +302,10 @@ impl Classifier for ExgNet {
 
     fn head_weight(&self) -> Option<&Tensor> {
         Some(self.head.weight())
+    }
+
+    fn input_len(&self) -> Option<usize> {
+        Some(self.cfg.input_len)
     }
 }
 

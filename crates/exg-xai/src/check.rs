@@ -2,6 +2,7 @@
 //! [`Error::Input`] before any tensor work starts.
 
 use candle::{DType, Tensor};
+use exg_model::Classifier;
 
 use crate::{Error, Result};
 
@@ -33,7 +34,8 @@ pub(crate) fn activations(t: &Tensor) -> Result<(usize, usize, usize)> {
     Ok(t.dims3()?)
 }
 
-/// `(B, T)` of a model input `(B, 1, T)`.
+/// `(B, T)` of a model input `(B, 1, T)` whose values are all finite (a NaN would otherwise
+/// turn every map into NaN).
 pub(crate) fn input(xs: &Tensor) -> Result<(usize, usize)> {
     match xs.dims() {
         [b, 1, n] if *b > 0 && *n > 0 => {}
@@ -44,7 +46,28 @@ pub(crate) fn input(xs: &Tensor) -> Result<(usize, usize)> {
         }
     }
     float(xs, "input")?;
+    let energy = xs
+        .to_dtype(DType::F64)?
+        .sqr()?
+        .sum_all()?
+        .to_scalar::<f64>()?;
+    if !energy.is_finite() {
+        return Err(Error::Input(
+            "input: contains NaN or infinite values".into(),
+        ));
+    }
     Ok((xs.dim(0)?, xs.dim(2)?))
+}
+
+/// [`input`], and `T` equal to the model's own input length when it has one.
+pub(crate) fn model_input(model: &dyn Classifier, xs: &Tensor) -> Result<(usize, usize)> {
+    let (b, t) = input(xs)?;
+    if let Some(want) = model.input_len().filter(|&n| n != t) {
+        return Err(Error::Input(format!(
+            "input: the model takes {want} samples, got {t}"
+        )));
+    }
+    Ok((b, t))
 }
 
 fn float(t: &Tensor, what: &str) -> Result<()> {

@@ -185,7 +185,7 @@ pub fn perturbation_curves(
     steps: usize,
     baseline: Baseline,
 ) -> Result<Curves> {
-    let (b, t) = check::input(xs)?;
+    let (b, t) = check::model_input(model, xs)?;
     let (bm, tm) = check::batch_of_maps(maps, "maps")?;
     if (bm, tm) != (b, t) {
         return Err(Error::Input(format!(

@@ -104,12 +104,16 @@ fn read(path: &Path, select: Option<&[&str]>) -> Result<Record> {
     let n_records = header.get_record_count().ok_or_else(|| {
         malformed("number of data records is -1 (file still being recorded)".into())
     })?;
-    let needed = expected_header + n_records as u64 * record_bytes;
-    if file_len < needed {
+    // Checked: a header may declare up to 10^8 records of 10^12 bytes, past u64.
+    let needed = (n_records as u64)
+        .checked_mul(record_bytes)
+        .and_then(|d| d.checked_add(expected_header));
+    if needed.is_none_or(|n| n > file_len) {
         return Err(Error::Truncated {
             path: path.to_path_buf(),
             detail: format!(
-                "{n_records} data records of {record_bytes} bytes need {needed} bytes, file has {file_len}"
+                "{n_records} data records of {record_bytes} bytes need {} bytes, file has {file_len}",
+                needed.map_or_else(|| "more than 2^64".to_owned(), |n| n.to_string())
             ),
         });
     }
@@ -188,7 +192,11 @@ fn read(path: &Path, select: Option<&[&str]>) -> Result<Record> {
         ));
     }
 
-    let mut data: Vec<Vec<f64>> = vec![Vec::with_capacity(n_records * per_record); chosen.len()];
+    // The file holds every declared record (checked above), so this reservation is bounded by
+    // its length: `per_record` samples take at least 2 bytes each in every record.
+    let declared = n_records.saturating_mul(per_record);
+    let mut data: Vec<Vec<f64>> =
+        vec![Vec::with_capacity(declared.min(file_len as usize / 2)); chosen.len()];
     let mut annotations = Vec::new();
     let mut first_onset = None;
     let mut gap_total = 0usize;
@@ -214,13 +222,12 @@ fn read(path: &Path, select: Option<&[&str]>) -> Result<Record> {
             if gap > 0 {
                 // The NaN fill is bounded by 10x the recorded samples, so a small file with
                 // an absurd onset cannot demand gigabytes.
-                gap_total += gap;
-                if gap_total > 10 * n_records * per_record {
+                gap_total = gap_total.saturating_add(gap);
+                if gap_total > declared.saturating_mul(10) {
                     return Err(Error::Unsupported {
                         path: path.to_path_buf(),
                         detail: format!(
-                            "EDF+D gaps total {gap_total} samples, more than 10x the {} recorded",
-                            n_records * per_record
+                            "EDF+D gaps total {gap_total} samples, more than 10x the {declared} recorded"
                         ),
                     });
                 }

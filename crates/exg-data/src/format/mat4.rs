@@ -102,6 +102,14 @@ pub fn read_matrix(path: impl AsRef<Path>, name: &str) -> Result<Matrix> {
 pub fn read_mat4_record(path: impl AsRef<Path>, fs: Hz) -> Result<Record> {
     let path = path.as_ref();
     let m = read_matrix(path, "val")?;
+    // A `val` of 0 columns holds no samples, whatever number of rows it declares (checked
+    // before one channel per row is built).
+    if m.data.is_empty() {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            detail: format!("matrix `val` ({}x{}) holds no samples", m.rows, m.cols),
+        });
+    }
     let channels = (0..m.rows)
         .map(|r| Channel {
             name: format!("ch{r}"),

@@ -55,13 +55,15 @@ fn wav_error(path: &Path, e: hound::Error) -> Error {
 /// ```
 pub fn read_wav(path: impl AsRef<Path>) -> Result<Record> {
     let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let file_len = file.metadata().map_err(io)?.len();
     let reader =
         hound::WavReader::new(std::io::BufReader::new(file)).map_err(|e| wav_error(path, e))?;
-    let mut rec = decode(reader, path)?;
+    let mut rec = decode(reader, file_len, path)?;
     rec.metadata.record = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -73,10 +75,15 @@ pub fn read_wav(path: impl AsRef<Path>) -> Result<Record> {
 pub fn parse_wav(bytes: &[u8], path: &Path) -> Result<Record> {
     let reader =
         hound::WavReader::new(std::io::Cursor::new(bytes)).map_err(|e| wav_error(path, e))?;
-    decode(reader, path)
+    decode(reader, bytes.len() as u64, path)
 }
 
-fn decode<R: std::io::Read>(mut reader: hound::WavReader<R>, path: &Path) -> Result<Record> {
+/// Decodes the samples of `reader`, whose whole file is `file_len` bytes long.
+fn decode<R: std::io::Read>(
+    mut reader: hound::WavReader<R>,
+    file_len: u64,
+    path: &Path,
+) -> Result<Record> {
     let spec = reader.spec();
     let nch = usize::from(spec.channels);
     if nch == 0 {
@@ -91,10 +98,11 @@ fn decode<R: std::io::Read>(mut reader: hound::WavReader<R>, path: &Path) -> Res
         format: "WAV",
         detail: format!("sampling rate {}", spec.sample_rate),
     })?;
-    // `len()` is the header's sample count; cap the reservation so a lying header cannot
-    // allocate gigabytes before the data runs out.
-    let declared = reader.len() as usize;
-    let mut flat: Vec<f64> = Vec::with_capacity(declared.min(1 << 24));
+    // `len()` is the header's sample count; never reserve more than the file's bytes can hold,
+    // so a lying header cannot allocate before the data is there.
+    let bytes_per_sample = u64::from(spec.bits_per_sample.div_ceil(8).max(1));
+    let declared = u64::from(reader.len()).min(file_len / bytes_per_sample);
+    let mut flat: Vec<f64> = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
     match spec.sample_format {
         hound::SampleFormat::Float => {
             for s in reader.samples::<f32>() {

@@ -70,8 +70,23 @@ impl FeatureSpec {
 /// assert_eq!(schema.index_of("RMSSD"), Some(4));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SchemaRepr")]
 pub struct Schema {
     specs: Vec<FeatureSpec>,
+}
+
+/// The serialised form of a [`Schema`], checked by [`Schema::new`] when read back (a file
+/// with two columns of one name is refused, as the constructor refuses it).
+#[derive(Deserialize)]
+struct SchemaRepr {
+    specs: Vec<FeatureSpec>,
+}
+
+impl TryFrom<SchemaRepr> for Schema {
+    type Error = Error;
+    fn try_from(r: SchemaRepr) -> Result<Self> {
+        Schema::new(r.specs)
+    }
 }
 
 impl Schema {

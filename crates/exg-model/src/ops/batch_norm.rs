@@ -12,7 +12,7 @@ use candle::backend::BackendStorage;
 use candle::{CpuStorage, CustomOp2, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
+use super::{Float, cpu_slice, dispatch_float, non_empty, on_cpu, storage, with_slice};
 
 /// Per-channel statistics of one training-mode batch, for updating running estimates.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,7 +47,8 @@ pub enum Normalize<'a> {
 /// `x (B, C, L)`, `gamma (C)`, `beta (C)`, `residual (B, C, L)` → `(B, C, L)`.
 ///
 /// # Errors
-/// Shape mismatches, fewer than two values per channel in batch mode, unsupported dtype.
+/// [`candle::Error::EmptyTensor`] when `B`, `C` or `L` is 0; shape mismatches, fewer than two
+/// values per channel in batch mode, unsupported dtype.
 ///
 /// # Examples
 /// ```
@@ -73,6 +74,7 @@ pub fn batch_norm(
     norm: Normalize<'_>,
 ) -> candle::Result<(Tensor, Option<BatchNormStats>)> {
     let (b, c, l) = x.dims3()?;
+    non_empty("batch_norm", &[b, c, l])?;
     if gamma.dims1()? != c || beta.dims1()? != c {
         candle::bail!("batch_norm: gamma/beta must have {c} elements");
     }

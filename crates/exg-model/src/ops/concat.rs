@@ -9,7 +9,7 @@ use candle::backend::BackendStorage;
 use candle::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
+use super::{Float, cpu_slice, dispatch_float, non_empty, on_cpu, storage, with_slice};
 
 /// `concat([a, b, c], dim = 1)` with autograd.
 ///
@@ -17,7 +17,8 @@ use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
 /// `(B, C_a, L)`, `(B, C_b, L)`, `(B, C_c, L)` → `(B, C_a + C_b + C_c, L)`.
 ///
 /// # Errors
-/// Batch or length mismatch, unsupported dtype.
+/// [`candle::Error::EmptyTensor`] when any input has a zero-sized dimension; batch or length
+/// mismatch, unsupported dtype.
 ///
 /// # Examples
 /// ```
@@ -31,9 +32,11 @@ use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
 /// # Ok(()) }
 /// ```
 pub fn concat3(a: &Tensor, b: &Tensor, c: &Tensor) -> candle::Result<Tensor> {
-    let (ba, _, la) = a.dims3()?;
+    let (ba, ca, la) = a.dims3()?;
+    non_empty("concat3", &[ba, ca, la])?;
     for t in [b, c] {
-        let (bt, _, lt) = t.dims3()?;
+        let (bt, ct, lt) = t.dims3()?;
+        non_empty("concat3", &[bt, ct, lt])?;
         if (bt, lt) != (ba, la) {
             candle::bail!(
                 "concat3: shapes {:?}, {:?}, {:?} differ outside dim 1",

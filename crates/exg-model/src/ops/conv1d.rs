@@ -20,7 +20,7 @@ use candle::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::gemm::{MatRef, matmul};
-use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
+use super::{Float, cpu_slice, dispatch_float, non_empty, on_cpu, storage, with_slice};
 
 /// Stride, dilation and (possibly asymmetric) zero padding of a 1-D convolution.
 ///
@@ -74,13 +74,15 @@ impl Conv1dGeometry {
     }
 
     /// Output length for an input of `len` samples, or `None` when the (padded) input is shorter
-    /// than the dilated kernel, or stride/dilation/kernel is 0.
+    /// than the dilated kernel, stride/dilation/kernel is 0, or the sizes overflow `usize`.
     pub fn out_len(&self, len: usize, kernel: usize) -> Option<usize> {
         if self.stride == 0 || self.dilation == 0 || kernel == 0 {
             return None;
         }
-        let span = self.dilation * (kernel - 1) + 1;
-        let padded = len + self.pad_left + self.pad_right;
+        let span = self.dilation.checked_mul(kernel - 1)?.checked_add(1)?;
+        let padded = len
+            .checked_add(self.pad_left)?
+            .checked_add(self.pad_right)?;
         (padded >= span).then(|| (padded - span) / self.stride + 1)
     }
 }
@@ -117,8 +119,9 @@ impl Dims {
 /// `L_out = (L + pad_left + pad_right - dilation (K - 1) - 1) / stride + 1`.
 ///
 /// # Errors
-/// Rank or channel mismatch, an input shorter than the dilated kernel, a dtype other than
-/// f32/f64, or mixed devices.
+/// [`candle::Error::EmptyTensor`] when `B`, `C_in`, `L`, `C_out` or `K` is 0; rank or channel
+/// mismatch, an input shorter than the dilated kernel, a stride or dilation of 0, a dtype other
+/// than f32/f64, or mixed devices.
 ///
 /// # Examples
 /// ```
@@ -158,12 +161,21 @@ fn conv1d_candle(x: &Tensor, w: &Tensor, g: Conv1dGeometry, d: Dims) -> candle::
 fn dims(xs: &Shape, ws: &Shape, g: Conv1dGeometry) -> candle::Result<Dims> {
     let (b, cin, l) = xs.dims3()?;
     let (cout, cin_w, k) = ws.dims3()?;
+    non_empty("conv1d", &[b, cin, l, cout, cin_w, k])?;
     if cin != cin_w {
         candle::bail!("conv1d: input has {cin} channels, kernel expects {cin_w}");
     }
     let Some(lout) = g.out_len(l, k) else {
         candle::bail!("conv1d: input length {l} too short for kernel {k} with {g:?}")
     };
+    if [b, cout, lout]
+        .iter()
+        .chain(&[cin, k])
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none()
+    {
+        candle::bail!("conv1d: sizes ({b}, {cin}, {l}) x ({cout}, {cin}, {k}) overflow");
+    }
     Ok(Dims {
         b,
         cin,

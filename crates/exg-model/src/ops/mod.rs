@@ -13,6 +13,11 @@
 //!
 //! Every op works for `f32` (training, inference) and `f64` (the finite-difference tests). On a
 //! non-CPU device each op falls back to candle's own operations, so a CUDA build keeps working.
+//!
+//! Every op refuses a tensor with a zero-sized dimension (batch, channels, time, kernel) with
+//! [`candle::Error::EmptyTensor`] naming the op, before any kernel runs: an empty batch or a
+//! zero-length signal has no meaningful statistics or output, and the parallel kernels split
+//! their work by those sizes.
 
 mod batch_norm;
 mod concat;
@@ -28,6 +33,15 @@ pub use pool::max_pool1d;
 use std::borrow::Cow;
 
 use candle::{CpuStorage, Layout, Storage, Tensor, WithDType};
+
+/// `Err(EmptyTensor { op })` when any of `dims` is 0.
+pub(crate) fn non_empty(op: &'static str, dims: &[usize]) -> candle::Result<()> {
+    if dims.contains(&0) {
+        Err(candle::Error::EmptyTensor { op })
+    } else {
+        Ok(())
+    }
+}
 
 /// The float types the kernels are written for.
 pub(crate) trait Float: WithDType {

@@ -7,7 +7,7 @@ use candle::backend::BackendStorage;
 use candle::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
+use super::{Float, cpu_slice, dispatch_float, non_empty, on_cpu, storage, with_slice};
 
 /// Max pooling over windows of `k` samples with stride `k`; a trailing partial window is dropped.
 ///
@@ -15,7 +15,8 @@ use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
 /// `(B, C, L)` → `(B, C, L / k)`.
 ///
 /// # Errors
-/// `k == 0`, `L < k`, or an unsupported dtype.
+/// [`candle::Error::EmptyTensor`] when `B`, `C` or `L` is 0; `k == 0`, `L < k`, or an
+/// unsupported dtype.
 ///
 /// # Examples
 /// ```
@@ -27,7 +28,8 @@ use super::{Float, cpu_slice, dispatch_float, on_cpu, storage, with_slice};
 /// # Ok(()) }
 /// ```
 pub fn max_pool1d(x: &Tensor, k: usize) -> candle::Result<Tensor> {
-    let (_, _, l) = x.dims3()?;
+    let (b, c, l) = x.dims3()?;
+    non_empty("max_pool1d", &[b, c, l])?;
     if k == 0 || l < k {
         candle::bail!("max_pool1d: kernel {k} does not fit length {l}");
     }

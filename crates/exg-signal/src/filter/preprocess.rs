@@ -329,6 +329,20 @@ impl Preprocess for Resample {
                 ecg.with_samples_at(y, fs)
             }
             ResampleMethod::Fft => {
+                // The same bound on the ratio as the polyphase path: an absurd target rate
+                // must not size the output.
+                let ratio = self.to.get() / ecg.fs().get();
+                let max = super::MAX_FACTOR as f64;
+                if !(1.0 / max..=max).contains(&ratio) {
+                    return Err(Error::InvalidParameter {
+                        name: "to",
+                        reason: format!(
+                            "{} -> {}: ratio {ratio} outside 1/{max}..{max}",
+                            ecg.fs(),
+                            self.to
+                        ),
+                    });
+                }
                 // Output length rounds len * to / from; the stamped rate is exact for it.
                 let num = (ecg.len() as f64 * self.to.get() / ecg.fs().get()).round() as usize;
                 if num == 0 {

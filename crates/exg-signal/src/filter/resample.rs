@@ -322,9 +322,22 @@ fn internal(reason: String) -> Error {
 /// `from · up / down`.
 ///
 /// # Errors
-/// As [`resample_poly`].
+/// [`Error::InvalidParameter`] (`to`) when no ratio with factors ≤ [`MAX_FACTOR`] comes within
+/// 1e-6 (relative) of `to / from` (e.g. 20 Hz → 1 GHz: the output would otherwise silently stay
+/// at another rate); otherwise as [`resample_poly`].
 pub fn resample_rate(x: &[f64], from: Hz, to: Hz, pad: PolyPad) -> Result<(Vec<f64>, Hz)> {
     let (up, down) = rational_factors(from, to);
+    let ratio = to.get() / from.get();
+    let reached = up as f64 / down as f64;
+    if ((reached - ratio) / ratio).abs() > 1e-6 {
+        return Err(Error::InvalidParameter {
+            name: "to",
+            reason: format!(
+                "{from} -> {to}: no resampling ratio with factors up to {MAX_FACTOR} \
+                 (best {up}/{down})"
+            ),
+        });
+    }
     let y = resample_poly(x, up, down, pad)?;
     let fs = if up as f64 / down as f64 == to.get() / from.get() {
         to

@@ -85,15 +85,18 @@ fn unpad(all: &[usize], head: usize, n: usize, same: usize) -> Vec<usize> {
 /// (module docs). What every built-in detector's [`detect`](super::RPeakDetector::detect) is.
 ///
 /// # Errors
-/// [`Error::TooShort`] below [`MIN_DURATION_S`]; the detector's own errors (rate, parameters).
+/// The detector's own errors (rate, parameters), checked first; [`Error::TooShort`] below
+/// [`MIN_DURATION_S`].
 pub fn detect_batch<D: StreamingDetector + ?Sized>(detector: &D, ecg: &Ecg) -> Result<Detection> {
     let fs = ecg.fs();
     let n = ecg.len();
+    // The stream first: an unsupported rate is reported as such, not as a record "too short"
+    // for a second at that rate.
+    let mut stream = detector.stream(fs)?;
     let min = fs.samples(MIN_DURATION_S).max(1);
     if n < min {
         return Err(Error::TooShort { len: n, min });
     }
-    let mut stream = detector.stream(fs)?;
     let delay_s = stream.delay_s();
     let x = ecg.samples();
     let head = fs.samples(HEAD_S).min(n - 1);

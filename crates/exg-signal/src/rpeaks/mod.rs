@@ -193,6 +193,7 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
     ecg: &Ecg,
 ) -> Result<Detection> {
     let fs = ecg.fs();
+    let mut stream = detector.stream(fs)?;
     let min = fs.samples(MIN_DURATION_S).max(1);
     if ecg.len() < min {
         return Err(Error::TooShort {
@@ -200,7 +201,6 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
             min,
         });
     }
-    let mut stream = detector.stream(fs)?;
     let delay_s = stream.delay_s();
     let mut peaks = Vec::new();
     // An `Ecg` holds finite samples only (checked when it was built).

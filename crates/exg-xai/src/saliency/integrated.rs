@@ -45,7 +45,7 @@ impl Saliency for IntegratedGradients {
         _fwd: &Forward,
         classes: &[usize],
     ) -> Result<Tensor> {
-        check::input(xs)?;
+        check::model_input(model, xs)?;
         if self.steps == 0 {
             return Err(Error::Input(
                 "integrated gradients: steps must be >= 1".into(),

@@ -229,8 +229,9 @@ pub trait Saliency: Send + Sync {
     /// `xs (B, 1, T)`.
     ///
     /// # Errors
-    /// [`Error::Input`] for an input that is not `(B, 1, T)` (f32/f64, `B, T >= 1`) or bad
-    /// labels; model errors.
+    /// [`Error::Input`] for an input that is not `(B, 1, T)` (f32/f64, `B, T >= 1`), holds a NaN
+    /// or infinite value, or whose `T` differs from the model's
+    /// [`input_len`](Classifier::input_len); bad labels; model errors.
     fn explain(
         &self,
         model: &dyn Classifier,
@@ -238,7 +239,7 @@ pub trait Saliency: Send + Sync {
         class: TargetClass<'_>,
         res: Resolution,
     ) -> Result<Explanation> {
-        check::input(xs)?;
+        check::model_input(model, xs)?;
         let fwd = model.forward_all_t(xs, false)?;
         let classes = class.resolve(&fwd.logits)?;
         let maps = self.map(model, xs, &fwd, &classes, res)?;
