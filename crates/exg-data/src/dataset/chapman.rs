@@ -150,12 +150,34 @@ pub fn read_diagnostics(path: impl AsRef<Path>) -> Result<Vec<DiagnosticsRow>> {
 /// Rows of cells as text, header first.
 type Table = Vec<Vec<String>>;
 
+/// Columns of an Excel worksheet (A … XFD); a wider range is a corrupt cell reference.
+const XLSX_MAX_COLUMNS: usize = 16_384;
+
 fn read_xlsx_table(path: &Path) -> Result<Table> {
-    let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| xlsx_error(path, e))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| malformed(path, "workbook has no worksheet".into()))?
-        .map_err(|e| xlsx_error(path, e))?;
+    // calamine 0.38 overflows on cell references with many column letters: a panic where
+    // overflow checks are on, a wrapped (wrong) column where they are off. The panic is caught
+    // and the wrapped case is caught by the width check, so both are a typed error.
+    let read = std::panic::catch_unwind(|| {
+        let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| xlsx_error(path, e))?;
+        wb.worksheet_range_at(0)
+            .ok_or_else(|| malformed(path, "workbook has no worksheet".into()))?
+            .map_err(|e| xlsx_error(path, e))
+    });
+    let range = read.map_err(|_| {
+        malformed(
+            path,
+            "the xlsx reader failed on a corrupt cell reference".into(),
+        )
+    })??;
+    if range.width() > XLSX_MAX_COLUMNS {
+        return Err(malformed(
+            path,
+            format!(
+                "{} columns (a worksheet has at most {XLSX_MAX_COLUMNS})",
+                range.width()
+            ),
+        ));
+    }
     Ok(range
         .rows()
         .map(|row| row.iter().map(cell_text).collect())
