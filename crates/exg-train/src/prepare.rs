@@ -408,6 +408,17 @@ impl Standardizer {
     /// # Errors
     /// [`Error::Input`] when a window's feature count differs from the fitted one.
     pub fn apply(&self, records: &mut [Record]) -> Result<()> {
+        // A deserialised standardiser is checked here, where it is used.
+        if self.sd.len() != self.mean.len()
+            || self.mean.iter().chain(&self.sd).any(|v| !v.is_finite())
+            || self.sd.iter().any(|&v| v <= 0.0)
+        {
+            return Err(Error::Input(format!(
+                "standardiser: {} means and {} standard deviations, all finite and sd > 0 required",
+                self.mean.len(),
+                self.sd.len()
+            )));
+        }
         for r in records.iter_mut() {
             for w in &mut r.windows {
                 if w.features.len() != self.mean.len() {

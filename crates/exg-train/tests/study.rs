@@ -357,3 +357,27 @@ fn random_crop_study_trains_on_whole_records() {
         std::fs::remove_dir_all(d).ok();
     }
 }
+
+/// A standardiser read from JSON with mismatched or invalid columns is refused when applied
+/// (found while writing docs/robustness.md), never an out-of-bounds panic.
+#[test]
+fn inconsistent_standardizer_is_refused() {
+    use exg_train::prepare::Standardizer;
+    let mut records = vec![exg_train::cv::Record {
+        id: "r".into(),
+        label: 0,
+        windows: vec![exg_train::trainer::Example {
+            signal: vec![0.0; 4],
+            label: 0,
+            features: vec![1.0, 2.0],
+            target: None,
+        }],
+    }];
+    for json in [
+        r#"{"mean": [0.0, 0.0], "sd": [1.0]}"#,
+        r#"{"mean": [0.0, 0.0], "sd": [1.0, 0.0]}"#,
+    ] {
+        let s: Standardizer = serde_json::from_str(json).unwrap();
+        assert!(s.apply(&mut records).is_err(), "{json}");
+    }
+}
