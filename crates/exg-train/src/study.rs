@@ -557,6 +557,34 @@ fn build(cfg: &StudyConfig, dev: &Device) -> Result<(ExgNet, Option<FeatureHead>
     Ok((net, head))
 }
 
+/// Builds the network (and feature head) and trains it on `train`, selecting on `val`, with
+/// checkpoints in `<dir>/checkpoints`.
+fn build_and_fit(
+    cfg: &StudyConfig,
+    train: &[Record],
+    val: &[Record],
+    dir: &Path,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(StudyProgress<'_>),
+) -> Result<(ExgNet, crate::trainer::FitOutcome)> {
+    let (net, head) = build(cfg, &opts.device)?;
+    let outcome = fit(
+        &Models {
+            classifier: &net,
+            features: head.as_ref(),
+        },
+        &windows_of(train),
+        &windows_of(val),
+        &cfg.train,
+        &Checkpoints {
+            dir: Some(dir.join("checkpoints")),
+            resume: opts.resume,
+        },
+        &mut |p| progress(StudyProgress::Train(p)),
+    )?;
+    Ok((net, outcome))
+}
+
 /// Mean CAM-target NCC and pointing-game hit rate of the true class's Grad-CAM over the
 /// windows that have an attention target (eval mode, `batch` windows at a time).
 ///
@@ -772,21 +800,7 @@ pub fn cross_validate(
             pick(records, &fold.test),
         );
         standardize_fold(&mut train, &mut [&mut val, &mut test])?;
-        let (net, head) = build(&cfg, &dev)?;
-        let outcome = fit(
-            &Models {
-                classifier: &net,
-                features: head.as_ref(),
-            },
-            &windows_of(&train),
-            &windows_of(&val),
-            &cfg.train,
-            &Checkpoints {
-                dir: Some(dir.join("checkpoints")),
-                resume: opts.resume,
-            },
-            &mut |p| progress(StudyProgress::Train(p)),
-        )?;
+        let (net, outcome) = build_and_fit(&cfg, &train, &val, &dir, opts, progress)?;
         let test_seconds: Vec<f64> = fold.test.iter().map(|&j| seconds[j]).collect();
         let (evaluation, predictions) = score_records(
             &net,
@@ -887,21 +901,7 @@ pub fn train_model(
         done: false,
     });
     let dev = opts.device.clone();
-    let (net, head) = build(&cfg, &dev)?;
-    let outcome = fit(
-        &Models {
-            classifier: &net,
-            features: head.as_ref(),
-        },
-        &windows_of(&train),
-        &windows_of(&val),
-        &cfg.train,
-        &Checkpoints {
-            dir: Some(out.join("checkpoints")),
-            resume: opts.resume,
-        },
-        &mut |p| progress(StudyProgress::Train(p)),
-    )?;
+    let (net, outcome) = build_and_fit(&cfg, &train, &val, out, opts, progress)?;
     let validation = if val.is_empty() {
         None
     } else {

@@ -241,14 +241,13 @@ pub fn cv_report(
         "figures/confusion.png",
         "confusion matrix over all test folds",
     );
-    r.heading("Explanations (last fold's model, one test record per class)");
-    for (class, file) in &figures {
-        r.image(file, format!("explanation of a {class} record"));
-    }
-    r.heading("Unreadable records");
-    skipped_section(&mut r, &result.skipped);
-    r.write(&out.join("report.md"))?;
-    Ok(())
+    finish(
+        r,
+        "Explanations (last fold's model, one test record per class)",
+        &figures,
+        &result.skipped,
+        out,
+    )
 }
 
 /// The report of `exg train`.
@@ -287,12 +286,29 @@ pub fn train_report(
     }
     let ids: Vec<&str> = data.records.iter().map(|s| s.id.as_str()).collect();
     let figures = explanations(out, &out.join("model.safetensors"), data, &ids)?;
-    r.heading("Explanations (one record per class)");
-    for (class, file) in &figures {
+    finish(
+        r,
+        "Explanations (one record per class)",
+        &figures,
+        &result.skipped,
+        out,
+    )
+}
+
+/// The explanation figures and the unreadable records, then `report.md` is written.
+fn finish(
+    mut r: Report,
+    heading: &str,
+    figures: &[(String, String)],
+    skipped: &[(String, String)],
+    out: &Path,
+) -> anyhow::Result<()> {
+    r.heading(heading);
+    for (class, file) in figures {
         r.image(file, format!("explanation of a {class} record"));
     }
     r.heading("Unreadable records");
-    skipped_section(&mut r, &result.skipped);
+    skipped_section(&mut r, skipped);
     r.write(&out.join("report.md"))?;
     Ok(())
 }
