@@ -12,6 +12,14 @@
 #   benches/compare.sh [ROUNDS] [STEPS] [THREADS]          (defaults 5 10 2)
 #   EXG=target/release/exg PYTHON=python3 INFER=1 benches/compare.sh 5 50 1
 #   ROWS=full benches/compare.sh 3 5 2                      # only one of the rows
+#   CPUTIME=1 CANDLE_NUM_THREADS=1 benches/compare.sh 2 10 1
+#       CPU seconds per step instead of wall time (user + sys of a run of STEPS + 2 timed steps
+#       minus a run of 2, over STEPS): on a loaded machine, with 1 thread, the work each side does
+#       whatever the scheduler does (with more threads it counts spinning too)
+#   CANDLE_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE benches/compare.sh 3 5 2
+#       each side without its extra spinning threads (docs/benchmarks.md): candle's element-wise
+#       ops in the calling thread (exg's own kernels still use THREADS rayon threads), and
+#       PyTorch's OpenMP threads sleeping instead of spinning at barriers
 #
 # Needs: `cargo build --release --workspace`, and `pip install -r benches/torch/requirements.txt`.
 set -euo pipefail
@@ -28,6 +36,19 @@ ROWS=${ROWS:-plain full}
 if [[ "${INFER:-0}" == 1 ]]; then MODE=infer; PYFLAG=--infer; ROWS=infer; fi
 
 ms() { sed -E 's/.*"ms_per_step": ?([0-9.eE+-]+).*/\1/'; }
+cpu_s() { /usr/bin/time -f "%U %S" -o "$tmp" "$@" > /dev/null 2>&1; awk '{ print $1 + $2 }' "$tmp"; }
+tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
+# One measurement, ms per step: wall time from the JSON report, or CPU time (CPUTIME=1).
+run() {
+  if [[ "${CPUTIME:-0}" == 1 ]]; then
+    local long short
+    long=$(cpu_s "$@" --steps $((STEPS + 2)))
+    short=$(cpu_s "$@" --steps 2)
+    awk -v a="$long" -v b="$short" -v n="$STEPS" 'BEGIN { printf "%.1f", (a - b) / n * 1000 }'
+  else
+    "$@" --steps "$STEPS" | ms
+  fi
+}
 # Median, min, max of the numbers on stdin.
 stats() { sort -g | awk '{ a[NR] = $1 } END { printf "%.3f %.3f %.3f", a[int((NR + 1) / 2)], a[1], a[NR] }'; }
 lambdas() {
@@ -38,14 +59,13 @@ lambdas() {
 }
 
 declare -A E T R
-echo "exg: $EXG; $($PYTHON -c 'import torch; print("pytorch", torch.__version__)' 2>/dev/null); $MODE, $THREADS threads, $ROUNDS rounds of $STEPS steps; $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "exg: $EXG; $($PYTHON -c 'import torch; print("pytorch", torch.__version__)' 2>/dev/null); $MODE, $THREADS threads, $ROUNDS rounds of $STEPS steps, $([[ "${CPUTIME:-0}" == 1 ]] && echo "CPU" || echo "wall") time; CANDLE_NUM_THREADS=${CANDLE_NUM_THREADS:-unset} OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$ROUNDS"); do
   for row in $ROWS; do
     # shellcheck disable=SC2046
-    e=$(RAYON_NUM_THREADS=$THREADS "$EXG" bench "$MODE" --config "$CONFIG" --steps "$STEPS" --threads "$THREADS" --json $(lambdas "$row"))
+    em=$(run env RAYON_NUM_THREADS="$THREADS" "$EXG" bench "$MODE" --config "$CONFIG" --threads "$THREADS" --json $(lambdas "$row"))
     # shellcheck disable=SC2046
-    t=$(OMP_NUM_THREADS=$THREADS "$PYTHON" benches/torch/exgnet.py --config "$CONFIG" --steps "$STEPS" --threads "$THREADS" --json $PYFLAG $(lambdas "$row") 2>/dev/null)
-    em=$(echo "$e" | ms); tm=$(echo "$t" | ms)
+    tm=$(run env OMP_NUM_THREADS="$THREADS" "$PYTHON" benches/torch/exgnet.py --config "$CONFIG" --threads "$THREADS" --json $PYFLAG $(lambdas "$row") 2>/dev/null)
     ratio=$(awk -v a="$em" -v b="$tm" 'BEGIN { printf "%.3f", a / b }')
     E[$row]+="$em "; T[$row]+="$tm "; R[$row]+="$ratio "
     printf 'round %d %-5s: exg %8.1f ms  pytorch %8.1f ms  ratio %s\n' "$r" "$row" "$em" "$tm" "$ratio"
