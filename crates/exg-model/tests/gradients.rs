@@ -184,6 +184,41 @@ fn conv1d_gradients_match_finite_differences() {
 }
 
 #[test]
+fn conv1d_skips_gradients_of_untracked_arguments() {
+    // A constant input (the network's data batch) gets no gradient entry, and the weight
+    // gradient is bit-identical to the one computed with the input as a variable; the same the
+    // other way round (frozen weights, variable input: the saliency case).
+    let (b, cin, l, cout, k, g) = cases()[1];
+    let x = var(&[b, cin, l], 41);
+    let w = var(&[cout, cin, k], 42);
+    let r = Tensor::from_vec(rnd(b * cout * l, 43), (b, cout, l), &Device::Cpu).unwrap();
+    let loss = |x: &Tensor, w: &Tensor| {
+        let y = conv1d(x, w, g).unwrap();
+        let r = r.narrow(2, 0, y.dim(2).unwrap()).unwrap();
+        (y * r).unwrap().sum_all().unwrap().backward().unwrap()
+    };
+    let both = loss(x.as_tensor(), w.as_tensor());
+    let same = |a: &Tensor, b: &Tensor| {
+        let d = (a - b).unwrap().abs().unwrap().max_all().unwrap();
+        assert_eq!(d.to_scalar::<f64>().unwrap(), 0.0);
+    };
+    let x_const = x.as_tensor().detach();
+    let only_w = loss(&x_const, w.as_tensor());
+    assert!(only_w.get(&x_const).is_none());
+    same(
+        only_w.get(w.as_tensor()).unwrap(),
+        both.get(w.as_tensor()).unwrap(),
+    );
+    let w_const = w.as_tensor().detach();
+    let only_x = loss(x.as_tensor(), &w_const);
+    assert!(only_x.get(&w_const).is_none());
+    same(
+        only_x.get(x.as_tensor()).unwrap(),
+        both.get(x.as_tensor()).unwrap(),
+    );
+}
+
+#[test]
 fn conv1d_accepts_non_contiguous_inputs() {
     // Oracle: the same op on contiguous copies (candle 0.11.1's own conv1d is wrong here).
     let x = Tensor::from_vec(rnd(2 * 5 * 3, 5), (2, 5, 3), &Device::Cpu).unwrap();

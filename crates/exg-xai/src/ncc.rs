@@ -221,7 +221,9 @@ impl CustomOp2 for FusedNcc {
                 )
             }
         };
-        Ok((Some(dm), Some(dg)))
+        // No gradient for an argument the graph does not track (the attention targets, a
+        // constant batch): candle would zero-fill and accumulate a `(B, T)` tensor for nothing.
+        Ok((m.track_op().then_some(dm), g.track_op().then_some(dg)))
     }
 }
 

@@ -155,3 +155,34 @@ proptest! {
         prop_assert!((-1.0..=1.0).contains(&ab));
     }
 }
+
+/// A constant target batch (not a variable, as in training) gets no gradient entry, and the
+/// map's gradient is the same as when the target is a variable.
+#[test]
+fn constant_targets_get_no_gradient() {
+    let m0 = noise(3, &[2, 11], DType::F64);
+    let g0 = noise(4, &[2, 11], DType::F64);
+    let m = Var::from_tensor(&m0).unwrap();
+    let grads = ncc_loss(m.as_tensor(), &g0, None, EPS)
+        .unwrap()
+        .loss
+        .backward()
+        .unwrap();
+    assert!(
+        grads.get(&g0).is_none(),
+        "a constant target has no gradient"
+    );
+    let g = Var::from_tensor(&g0).unwrap();
+    let both = ncc_loss(m.as_tensor(), g.as_tensor(), None, EPS)
+        .unwrap()
+        .loss
+        .backward()
+        .unwrap();
+    assert!(both.get(g.as_tensor()).is_some());
+    let (a, b) = (
+        grads.get(m.as_tensor()).unwrap(),
+        both.get(m.as_tensor()).unwrap(),
+    );
+    let diff = (a - b).unwrap().abs().unwrap().max_all().unwrap();
+    assert_eq!(diff.to_scalar::<f64>().unwrap(), 0.0);
+}

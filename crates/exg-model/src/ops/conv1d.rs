@@ -430,27 +430,36 @@ impl CustomOp2 for Conv1dOp {
     ) -> candle::Result<(Option<Tensor>, Option<Tensor>)> {
         let d = dims(x.shape(), w.shape(), self.g)?;
         let g = self.g;
+        // A gradient only for an argument the graph tracks (a variable or a function of one):
+        // the network's input batch needs none, and candle would zero-fill and accumulate it.
+        let need = (x.track_op(), w.track_op());
         fn grads<T: Float>(
             x: &Tensor,
             w: &Tensor,
             dy: &Tensor,
             d: Dims,
             g: Conv1dGeometry,
-        ) -> candle::Result<(Tensor, Tensor)> {
+            (need_dx, need_dw): (bool, bool),
+        ) -> candle::Result<(Option<Tensor>, Option<Tensor>)> {
             let dev = x.device();
             let (dx, dw) = with_slice::<T, _>(dy, |dy| {
-                let dx = with_slice::<T, _>(w, |w| Ok(backward_input(dy, w, d, g)))?;
-                let dw = with_slice::<T, _>(x, |x| Ok(backward_weight(x, dy, d, g)))?;
+                let dx = need_dx
+                    .then(|| with_slice::<T, _>(w, |w| Ok(backward_input(dy, w, d, g))))
+                    .transpose()?;
+                let dw = need_dw
+                    .then(|| with_slice::<T, _>(x, |x| Ok(backward_weight(x, dy, d, g))))
+                    .transpose()?;
                 Ok((dx, dw))
             })?;
             Ok((
-                Tensor::from_vec(dx, (d.b, d.cin, d.l), dev)?,
-                Tensor::from_vec(dw, (d.cout, d.cin, d.k), dev)?,
+                dx.map(|v| Tensor::from_vec(v, (d.b, d.cin, d.l), dev))
+                    .transpose()?,
+                dw.map(|v| Tensor::from_vec(v, (d.cout, d.cin, d.k), dev))
+                    .transpose()?,
             ))
         }
         debug_assert_eq!(d.l, self.l);
-        let (dx, dw) = dispatch_float!(x.dtype(), grads::<T>(x, w, dy, d, g))?;
-        Ok((Some(dx), Some(dw)))
+        dispatch_float!(x.dtype(), grads::<T>(x, w, dy, d, g, need))
     }
 }
 

@@ -32,6 +32,12 @@ pub struct TrainArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// `train` only: override the config's `lambda_features` (0: no feature head in the graph).
+    #[arg(long)]
+    pub lambda_features: Option<f64>,
+    /// `train` only: override the config's `lambda_xai` (0: no XAI term).
+    #[arg(long)]
+    pub lambda_xai: Option<f64>,
     /// `train` only: time the step without the XAI term (`lambda_xai = 0`) and with it (the
     /// config's `lambda_xai`, 0.5 if it is 0), interleaved in one run, and print both and their
     /// ratio.
@@ -51,8 +57,15 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     if args.steps == 0 {
         anyhow::bail!("--steps must be >= 1");
     }
-    let cfg = BenchConfig::from_file(&args.config)
+    let mut cfg = BenchConfig::from_file(&args.config)
         .with_context(|| format!("reading {}", args.config.display()))?;
+    if let Some(l) = args.lambda_features {
+        cfg.lambda_features = l;
+    }
+    if let Some(l) = args.lambda_xai {
+        cfg.lambda_xai = l;
+    }
+    cfg.validate()?;
     if train && args.compare_xai {
         return compare_xai(&cfg, &args);
     }
@@ -116,9 +129,14 @@ fn print(r: &BenchReport, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(r)?);
     } else {
         println!(
-            "{}{}: {:.2} ms/{} (min {:.2}, median {:.2}; fwd {:.2}, bwd {:.2}, opt {:.2}) \
+            "{}{}{}: {:.2} ms/{} (min {:.2}, median {:.2}; fwd {:.2}, bwd {:.2}, opt {:.2}) \
              batch {} threads {} params {} (+{} aux) {:.1} MFLOP/record",
             r.bench,
+            if r.lambda_features > 0.0 {
+                " +features"
+            } else {
+                ""
+            },
             if r.lambda_xai > 0.0 { " +xai" } else { "" },
             r.ms_per_step,
             if r.bench == "train" { "step" } else { "record" },

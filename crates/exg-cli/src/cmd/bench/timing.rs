@@ -39,7 +39,8 @@ pub struct BenchConfig {
     /// Seed of the weights and the synthetic batch.
     #[serde(default)]
     pub seed: u64,
-    /// Weight of the joint-head cross-entropy (used when `use_aux`), as in the trainer.
+    /// Weight of the joint-head cross-entropy (used when `use_aux`), as in the trainer; 0
+    /// leaves the feature head out of the graph (the trainer's rule).
     #[serde(default = "one")]
     pub lambda_features: f64,
     /// Weight of the XAI term `1 − NCC(Grad-CAM, target)` (0: off). Grad-CAM is the
@@ -65,6 +66,17 @@ impl BenchConfig {
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)?;
         let cfg: Self = serde_json::from_str(&text)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks the configuration (after any override of its fields).
+    ///
+    /// # Errors
+    /// An invalid model, batch 0, `use_aux` without `model.aux`, or a negative or non-finite
+    /// lambda.
+    pub fn validate(&self) -> Result<()> {
+        let cfg = self;
         cfg.model.validate()?;
         ensure!(cfg.batch >= 1, "batch must be >= 1");
         ensure!(
@@ -72,10 +84,13 @@ impl BenchConfig {
             "use_aux needs model.aux"
         );
         ensure!(
-            cfg.lambda_features >= 0.0 && cfg.lambda_xai >= 0.0,
-            "lambda_features and lambda_xai must be >= 0"
+            cfg.lambda_features >= 0.0
+                && cfg.lambda_xai >= 0.0
+                && cfg.lambda_features.is_finite()
+                && cfg.lambda_xai.is_finite(),
+            "lambda_features and lambda_xai must be finite and >= 0"
         );
-        Ok(cfg)
+        Ok(())
     }
 }
 
@@ -110,6 +125,9 @@ pub struct BenchReport {
     pub flops_per_record: u64,
     /// Implementation.
     pub framework: String,
+    /// Weight of the joint-head cross-entropy in the timed step (0: feature head not run).
+    #[serde(default)]
+    pub lambda_features: f64,
     /// Weight of the XAI term in the timed step (0: not computed).
     #[serde(default)]
     pub lambda_xai: f64,
@@ -179,7 +197,7 @@ fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
     let vars = SeededVarMap::new(cfg.seed);
     let vb = vars.var_builder(DType::F32, &dev);
     let net = ExgNet::new(m, vb.clone())?;
-    let aux = if cfg.use_aux {
+    let aux = if cfg.use_aux && cfg.lambda_features > 0.0 {
         Some(FeatureHead::new(&m.feature_head()?, vb)?)
     } else {
         None
@@ -262,9 +280,14 @@ fn train_bench_inner(cfg: &BenchConfig, steps: usize) -> Result<BenchReport> {
         batch: cfg.batch,
         threads: 0,
         params: net.num_params(),
-        aux_params: aux.as_ref().map_or(0, |a| a.num_params()),
+        aux_params: if cfg.use_aux { cost.aux_params } else { 0 },
         flops_per_record: cost.flops,
         framework: "exg (candle 0.11.1 + exg-model kernels)".into(),
+        lambda_features: if aux.is_some() {
+            cfg.lambda_features
+        } else {
+            0.0
+        },
         lambda_xai: cfg.lambda_xai,
     })
 }
@@ -307,6 +330,7 @@ pub fn infer_bench(cfg: &BenchConfig, steps: usize, threads: Option<usize>) -> R
             aux_params: 0,
             flops_per_record: m.cost()?.flops,
             framework: "exg (candle 0.11.1 + exg-model kernels)".into(),
+            lambda_features: 0.0,
             lambda_xai: 0.0,
         })
     })?;
@@ -332,6 +356,31 @@ mod tests {
         assert_eq!(cfg.model, ExgNetConfig::paper());
         assert_eq!(cfg.batch, 32);
         assert!(cfg.use_aux);
+        // The full EXGnet step at the trainer's default weights (compare.sh also times the
+        // plain step by overriding both to 0).
+        assert_eq!((cfg.lambda_features, cfg.lambda_xai), (1.0, 0.5));
+    }
+
+    #[test]
+    fn lambda_features_zero_leaves_the_feature_head_out() {
+        let mut cfg = BenchConfig {
+            model: ExgNetConfig::tiny(),
+            batch: 2,
+            lr: 1e-3,
+            weight_decay: 0.0,
+            warmup: 0,
+            use_aux: true,
+            seed: 1,
+            lambda_features: 0.0,
+            lambda_xai: 0.0,
+        };
+        let r = train_bench(&cfg, 1, Some(1)).unwrap();
+        assert_eq!((r.lambda_features, r.lambda_xai), (0.0, 0.0));
+        assert_eq!(r.aux_params, cfg.model.cost().unwrap().aux_params);
+        cfg.lambda_xai = f64::NAN;
+        assert!(cfg.validate().is_err());
+        cfg.lambda_xai = -1.0;
+        assert!(cfg.validate().is_err());
     }
 
     #[test]
@@ -359,6 +408,6 @@ mod tests {
         let infer = infer_bench(&cfg, 2, None).unwrap();
         assert_eq!((infer.bench.as_str(), infer.batch), ("infer", 1));
         assert!(infer.ms_per_step.is_finite());
-        assert_eq!(train.lambda_xai, 0.5);
+        assert_eq!((train.lambda_features, train.lambda_xai), (1.0, 0.5));
     }
 }
