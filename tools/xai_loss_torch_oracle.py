@@ -30,7 +30,9 @@ interpolated 7 -> 45, a non-integer factor), plus seeded attention targets. Writ
   difference between the two Grad-CAM forms (closed form vs
   `torch.autograd.grad(create_graph=True)`), which must be at f64 rounding level.
 
-Read by `crates/exg-xai/tests/torch_loss.rs`. Needs torch and safetensors. Deterministic.
+Read by `crates/exg-xai/tests/torch_loss.rs`. Needs torch and safetensors. A rerun on the same
+machine writes byte-identical files (torch 2.15.0, CPU, 2 threads); PyTorch's float32 error (and
+the last bits of the float64 values) can differ with the CPU and the thread count.
 
     python3 tools/xai_loss_torch_oracle.py
 """
