@@ -8,6 +8,9 @@
 # RUNS_DIR: where the run folders go (default runs/cinc2017). EXG: the exg binary
 # (default target/release/exg; build it with `cargo build --release -p exg-cli`).
 set -euo pipefail
+# candle's element-wise ops use their own spinning thread pool besides rayon's; on few cores
+# one thread there is faster (docs/benchmarks.md, training step profile).
+export CANDLE_NUM_THREADS="${CANDLE_NUM_THREADS:-1}"
 here="$(cd "$(dirname "$0")" && pwd)"
 data="${1:-../shared/data/cinc2017/training2017}"
 runs="${2:-runs/cinc2017}"
