@@ -508,7 +508,7 @@ fn open_run(out: &Path, config: &serde_json::Value, resume: bool) -> Result<()> 
     if path.exists() {
         if !resume {
             return Err(Error::Input(format!(
-                "{} already holds a run; pass --resume to continue it or choose another folder",
+                "{} already holds a run; resume it (`RunOptions::resume`, `--resume` on the command line) or choose another folder",
                 out.display()
             )));
         }
