@@ -135,8 +135,8 @@ impl Preprocessing {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] for invalid preprocessing; [`Error::Input`] when a filter or the
-    /// resampling refuses the record (too short, non-finite samples).
+    /// [`Error::Config`] for invalid preprocessing; [`Error::Input`] for a flat record (every
+    /// sample equal) and when a filter or the resampling refuses the record (too short).
     pub fn windows(&self, ecg: &exg_signal::Ecg, input_len: usize) -> Result<Windows> {
         use exg_signal::Hz;
         use exg_signal::filter::{Highpass, Lowpass, Preprocess, Resample, ZScore};
@@ -146,6 +146,17 @@ impl Preprocessing {
         }
         let input = |e: exg_signal::Error| Error::Input(e.to_string());
         let hz = |v: f64| Hz::new(v).map_err(input);
+        // A flat line holds no ECG: classifying it would give a confident-looking guess.
+        let first = ecg.samples()[0];
+        let span = ecg
+            .samples()
+            .iter()
+            .fold(0.0f64, |m, &v| m.max((v - first).abs()));
+        if span <= 1e-9 * first.abs().max(1.0) {
+            return Err(Error::Input(
+                "flat record: every sample has the same value, there is no ECG to classify".into(),
+            ));
+        }
         let mut x = ecg.clone();
         if let Some(cutoff) = self.highpass_hz {
             let f = Highpass {

@@ -34,8 +34,9 @@ pub struct Args {
     /// File with one 0-based R-peak sample index per line (instead of detecting).
     #[arg(long, conflicts_with = "path")]
     pub peaks: Option<PathBuf>,
-    /// Sampling rate of the peak indices, Hz (required with `--peaks`).
-    #[arg(long, requires = "peaks")]
+    /// Sampling rate, Hz: of the peak indices (required with `--peaks`), or of a record whose
+    /// format stores none (CSV, bare MAT v4).
+    #[arg(long)]
     pub fs: Option<f64>,
     /// Record length in samples for `--peaks` (default: last peak + 1); sets the duration
     /// used by the validity rules.
@@ -96,11 +97,8 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
             })
         }
         (Some(path), None) => {
-            let record = exg_data::format::open(path)
-                .with_context(|| format!("opening {}", path.display()))?;
-            let ecg = record
-                .ecg(args.channel)
-                .with_context(|| format!("channel {}", args.channel))?;
+            // `--fs` gives the rate of formats that store none (CSV, bare MAT v4).
+            let ecg = super::read_lead(path, args.fs, args.channel)?;
             let detector = super::detector(registry, &args.detector)?;
             let peaks = detector.detect(&ecg)?.peaks;
             let mut parts = peak_extractors(args.exgnet17)?;
