@@ -290,3 +290,53 @@ fn chapman_paper_protocol_runs_end_to_end() {
     assert_eq!(records, 35, "every local waveform is tested once");
     std::fs::remove_dir_all(d).ok();
 }
+
+/// The shipped model evaluates any folder in the CinC 2017 release layout (here three real
+/// records copied with their own REFERENCE.csv) and classifies a record with no other flag.
+#[test]
+fn shipped_cinc2017_model_evaluates_a_release_layout_folder() {
+    let Some(src) = exg_data::testdata::dir("cinc2017/training2017") else {
+        return;
+    };
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/exgnet-cinc2017.safetensors"
+    );
+    let d = dir("shipped");
+    std::fs::create_dir_all(&d).unwrap();
+    let mut reference = String::new();
+    for (rec, label) in [("A00001", "N"), ("A00005", "A"), ("A00002", "N")] {
+        for ext in ["hea", "mat"] {
+            std::fs::copy(
+                src.join(format!("{rec}.{ext}")),
+                d.join(format!("{rec}.{ext}")),
+            )
+            .unwrap();
+        }
+        reference += &format!("{rec},{label}\n");
+    }
+    std::fs::write(d.join("REFERENCE.csv"), reference).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        model,
+        "--dataset",
+        "cinc2017",
+        "--data-dir",
+        d.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["records"], 3);
+    for key in ["accuracy", "macro_f1", "per_class", "confusion", "f1_nao"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    let out = ok(&[
+        "predict",
+        "--model",
+        model,
+        d.join("A00001.hea").to_str().unwrap(),
+    ]);
+    assert!(out.contains("A00001.hea: "), "{out}");
+    std::fs::remove_dir_all(d).ok();
+}
