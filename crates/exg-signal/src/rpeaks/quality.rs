@@ -37,8 +37,9 @@ impl std::fmt::Display for NoResult {
 /// above `min_correlation` with the window of one of its `neighbours` nearest beats on each
 /// side, the second window shifted by up to `max_lag_s` either way (the best shift counts). The
 /// record passes when at least `min_consistent_fraction` of its beats is consistent.
-/// Defaults (0.1 s, 0.9, 2, 0.5) were chosen on MIT-BIH (lowest fraction 0.68, record 208) and
-/// noise (highest 0.37, 5–15 Hz band-limited noise); see `docs/signal-rpeaks.md`.
+/// Defaults (0.1 s, 0.9, 2, 0.5) were chosen on MIT-BIH (lowest fraction 0.68, record 208; 0.72
+/// since Pan-Tompkins' levels are in amplitude units) and
+/// noise (highest 0.37, now 0.41, 5–15 Hz band-limited noise); see `docs/signal-rpeaks.md`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityGate {
