@@ -60,6 +60,36 @@ fn nstdb_noise_records_are_gated() {
 }
 
 #[test]
+fn nstdb_noise_10s_windows_are_gated() {
+    // Issue 13: the gate that lets noisy genuine 10-s records through must still refuse pure
+    // noise in the same format. Oracle as above (the NSTDB `ma`/`bw` records hold no ECG):
+    // every full 10-s window of both channels (720) must come back empty. Measured when
+    // written: 720 of 720 refused (docs/benchmarks.md §"Gate refusals").
+    let Some(dir) = folder_of("nstdb/ma.hea") else {
+        return;
+    };
+    let det = default_detector();
+    let mut passed = Vec::new();
+    for name in ["ma", "bw"] {
+        let rec = read_record(dir.join(name)).unwrap();
+        for ch in 0..2 {
+            let ecg = rec.ecg(ch).unwrap();
+            let w = ecg.fs().samples(10.0);
+            for (k, c) in ecg.samples().chunks(w).enumerate() {
+                if c.len() < w {
+                    continue;
+                }
+                let e = ecg.with_samples(c.to_vec()).unwrap();
+                if !det.detect(&e).unwrap().peaks.is_empty() {
+                    passed.push(format!("{name} ch{ch} @{}: fraction {:?}", k * w, frac(&e)));
+                }
+            }
+        }
+    }
+    assert!(passed.is_empty(), "{passed:?}");
+}
+
+#[test]
 fn mitdb_records_pass_the_gate() {
     let Some(dir) = folder_of("mitdb/100.hea") else {
         return;

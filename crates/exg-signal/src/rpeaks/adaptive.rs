@@ -25,6 +25,17 @@
 //!    is none and no QRS has been found for `max_searchback_s`, the QRS level is halved (not in
 //!    the papers: it keeps an artefact larger than every beat from locking the detector out).
 //!
+//! Levels in amplitude units: integration peaks enter the levels and the thresholds as amplitudes
+//! (Pan-Tompkins' squared-slope integral through its square root; Hamilton's absolute-slope
+//! integral as it is), and the ratios the papers apply to the rectified signal (search-back's
+//! half threshold, the level decay's halving) become their square roots for Pan-Tompkins, so
+//! that they mean the same energy ratios. Pan-Tompkins' threshold coefficient (0.25) and the
+//! learning period's 40 % apply to amplitudes. Why: a running mean of *squared* heights is
+//! dominated by the largest beats; in bigeminy with large ectopic beats (MIT-BIH 203, 228;
+//! CPSC 2019) it sat above 4× the normal beats' energy, so every normal beat was below
+//! `0.25 · SL` and, the RR average being learnt from the detected (every other) beats,
+//! search-back never triggered: the "every other beat" misses of issue 13.
+//!
 //! Streaming bound: a candidate older than `max_searchback_s` is final, which bounds the delay.
 
 use std::collections::VecDeque;
@@ -247,6 +258,25 @@ impl AdaptiveEngine {
         }
     }
 
+    /// The height of an integration peak in amplitude units: the square root of a squared
+    /// (Pan-Tompkins) integration peak, an absolute-value (Hamilton) one as it is. See the
+    /// module docs, "Levels in amplitude units".
+    fn amplitude(&self, v: f64) -> f64 {
+        match self.p.rectify {
+            Rectify::Square => v.sqrt(),
+            Rectify::Abs => v,
+        }
+    }
+
+    /// A ratio the papers apply to levels of the rectified signal, in the amplitude units of
+    /// [`amplitude`](Self::amplitude): its square root after squaring, itself after `abs`.
+    fn level_ratio(&self, k: f64) -> f64 {
+        match self.p.rectify {
+            Rectify::Square => k.sqrt(),
+            Rectify::Abs => k,
+        }
+    }
+
     fn secs(&self, s: f64) -> usize {
         (s * self.fs).round() as usize
     }
@@ -375,7 +405,8 @@ impl AdaptiveEngine {
         }
         let horizon = self.secs(self.p.max_searchback_s);
         self.pending.retain(|c| c.t + horizon >= now);
-        let th = 0.5 * self.threshold();
+        // The papers' half threshold (on the rectified signal's scale).
+        let th = self.level_ratio(0.5) * self.threshold();
         let best = self
             .pending
             .iter()
@@ -390,7 +421,7 @@ impl AdaptiveEngine {
                 // learning period or later). Halve it, so that a detector cannot stay locked
                 // out; the beats that follow are judged against the lowered threshold.
                 if now >= last.t + horizon {
-                    self.qrs.scale(0.5);
+                    self.qrs.scale(self.level_ratio(0.5));
                 }
                 // The answer can only change with the next candidate (which moves the levels
                 // or adds to the pending list).
@@ -432,7 +463,7 @@ impl super::streaming::Engine for AdaptiveEngine {
                     let (t, v) = self.lmax[i];
                     self.next_lmax += 1;
                     if v > 0.0 && self.is_window_max(i) {
-                        self.on_candidate(t, v, out);
+                        self.on_candidate(t, self.amplitude(v), out);
                     }
                 }
                 (_, Some(s)) if self.learning => {
@@ -466,7 +497,7 @@ impl super::streaming::Engine for AdaptiveEngine {
             let i = self.next_lmax;
             self.next_lmax += 1;
             if v > 0.0 && self.is_window_max(i) {
-                self.on_candidate(t, v, out);
+                self.on_candidate(t, self.amplitude(v), out);
             }
         }
         if self.learning {
