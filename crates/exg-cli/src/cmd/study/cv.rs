@@ -28,12 +28,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             exg_train::cv::Folds::Sklearn { seed, .. } => exg_train::cv::Folds::Sklearn { k, seed },
         };
     }
-    if args.run.print_config {
-        println!("{}", serde_json::to_string_pretty(&cfg)?);
+    let Some(data) = super::config_or_data(&args.run, &args.data, &cfg)? else {
         return Ok(());
-    }
-    args.data.require_independent_records()?;
-    let data = args.data.load()?;
+    };
     let mut display = Display::new();
     let result = exg_train::study::cross_validate(
         &data,

@@ -178,6 +178,21 @@ impl RunArgs {
     }
 }
 
+/// What `train` and `cv` do before training: with `--print-config`, print `cfg` and return
+/// `None`; otherwise refuse window datasets and load the records.
+pub fn config_or_data(
+    run: &RunArgs,
+    data: &DatasetArgs,
+    cfg: &StudyConfig,
+) -> anyhow::Result<Option<StudyData>> {
+    if run.print_config {
+        println!("{}", serde_json::to_string_pretty(cfg)?);
+        return Ok(None);
+    }
+    data.require_independent_records()?;
+    data.load().map(Some)
+}
+
 /// The device `--device NAME` asks for.
 pub fn device(name: &str) -> anyhow::Result<candle::Device> {
     match name {

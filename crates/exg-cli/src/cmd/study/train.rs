@@ -18,12 +18,9 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let cfg = args.run.study_config(&args.data.dataset)?;
-    if args.run.print_config {
-        println!("{}", serde_json::to_string_pretty(&cfg)?);
+    let Some(data) = super::config_or_data(&args.run, &args.data, &cfg)? else {
         return Ok(());
-    }
-    args.data.require_independent_records()?;
-    let data = args.data.load()?;
+    };
     let mut display = Display::new();
     let (_, result) =
         exg_train::study::train_model(&data, &cfg, &args.run.out, &args.run.options()?, &mut |p| {
