@@ -8,9 +8,6 @@
 # RUNS_DIR: where the run folders go (default runs/cinc2017). EXG: the exg binary
 # (default target/release/exg; build it with `cargo build --release -p exg-cli`).
 set -euo pipefail
-# candle's element-wise ops use their own spinning thread pool besides rayon's; on few cores
-# one thread there is faster (docs/benchmarks.md, training step profile).
-export CANDLE_NUM_THREADS="${CANDLE_NUM_THREADS:-1}"
 here="$(cd "$(dirname "$0")" && pwd)"
 data="${1:-../shared/data/cinc2017/training2017}"
 runs="${2:-runs/cinc2017}"
@@ -27,8 +24,9 @@ step() { # name, then the exg arguments; the wall time of each invocation goes t
   printf '%s\t%s\t%s\n' "$name" "$(( $(date +%s) - t0 ))" "$(date -u +%FT%TZ)" >> "$runs/times.tsv"
 }
 
-# 1. The deployable model on all records: the dataset's default configuration (paper trunk),
-#    10 % of the records held out (stratified) to select the epoch.
+# 1. The deployable model on all records: the dataset's default configuration (paper trunk at
+#    125 Hz, a random 30-s crop of each record per epoch, 30 epochs; `exg cv --dataset cinc2017
+#    --print-config`), 10 % of the records held out (stratified) to select the epoch.
 step final train "${common[@]}"
 # 2. The same configuration in 5-fold cross-validation.
 step cv-full cv "${common[@]}"
