@@ -85,7 +85,7 @@ struct Run {
 /// the beats, and returns the peak memory of both.
 fn run(dir: &Path, hours: f64) -> Run {
     let name = format!("long{hours}h");
-    let w = long_record::write(dir, &name, hours).unwrap();
+    let w = long_record::write(dir, &name, hours, None).unwrap();
     let hea = w.header.to_str().unwrap();
 
     let (out, peaks_rss_kib) = exg_measured(&["peaks", hea, "--gate-segments", "60"]);
@@ -167,4 +167,24 @@ fn long_records_24h_memory_does_not_grow_and_beats_are_found() {
     let short = run(&dir.0, 1.0);
     let long = run(&dir.0, 24.0);
     assert_bounded(&short, &long);
+}
+
+#[test]
+fn an_invalid_sample_in_a_streamed_record_is_an_error() {
+    // 15 min (streamed) with WFDB's invalid-sample marker at lead 0's sample 200,000: the same
+    // error as a whole read, from the chunk that holds it.
+    let dir = TempDir::new("invalid");
+    let w = long_record::write(&dir.0, "bad", 0.25, Some(200_000)).unwrap();
+    for cmd in ["peaks", "hrv"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_exg"))
+            .args([cmd, w.header.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
+        assert!(
+            err.contains("non-finite sample at index 200000"),
+            "{cmd}: {err}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! A synthetic 2-lead, 360 Hz WFDB record (format 212) of any length with its true R-peaks,
 //! written piece by piece so that neither the writer nor its caller holds the signal: the
 //! long-recording test (`tests/long_records.rs`) and the speed comparison with NeuroKit2
-//! (`examples/long_record.rs`, run by `tools/long_record_speed.py`) share it.
+//! (`examples/long_record.rs`, run by `tools/signal_long_record_speed.py`) share it.
 //!
 //! The record is a sequence of 10-min pieces of the project's synthetic ECG
 //! (`exg_signal::synthetic`, sinus rhythm with 5 % PVCs, baseline wander and white noise), one
@@ -32,8 +32,14 @@ pub struct Written {
     pub beats: Vec<usize>,
 }
 
-/// Writes `DIR/NAME.hea` and `DIR/NAME.dat`: `hours` of the record described in the module docs.
-pub fn write(dir: &Path, name: &str, hours: f64) -> std::io::Result<Written> {
+/// Writes `DIR/NAME.hea` and `DIR/NAME.dat`: `hours` of the record described in the module docs,
+/// with lead 0's sample `invalid_at` (when given) set to format 212's invalid-sample marker.
+pub fn write(
+    dir: &Path,
+    name: &str,
+    hours: f64,
+    invalid_at: Option<usize>,
+) -> std::io::Result<Written> {
     let fs = Hz::new(FS_HZ).map_err(std::io::Error::other)?;
     let want = fs.samples(hours * 3600.0);
     let dat = dir.join(format!("{name}.dat"));
@@ -60,9 +66,12 @@ pub fn write(dir: &Path, name: &str, hours: f64) -> std::io::Result<Written> {
         let cut = (r[r.len() - 2] + r[r.len() - 1]) / 2;
         let cut = cut.min(want - len);
         beats.extend(r.iter().filter(|&&p| p < cut).map(|&p| len + p));
-        for &v in &syn.ecg.samples()[..cut] {
+        for (i, &v) in syn.ecg.samples()[..cut].iter().enumerate() {
             // Clamped to ±2047: −2048 is format 212's invalid-sample marker.
-            let d0 = ((v * GAIN).round() as i64).clamp(-2047, 2047);
+            let mut d0 = ((v * GAIN).round() as i64).clamp(-2047, 2047);
+            if invalid_at == Some(len + i) {
+                d0 = -2048;
+            }
             let d1 = ((-0.4 * v * GAIN).round() as i64).clamp(-2047, 2047);
             first.get_or_insert([d0, d1]);
             sums[0] += d0;
