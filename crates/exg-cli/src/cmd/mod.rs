@@ -4,8 +4,9 @@ use std::path::Path;
 
 use anyhow::{Context, anyhow};
 use exg_data::Record;
-use exg_data::format::{self, OpenOptions};
-use exg_signal::rpeaks::{RPeakDetector, Registry};
+use exg_data::format::wfdb::SignalReader;
+use exg_data::format::{self, Format, OpenOptions};
+use exg_signal::rpeaks::{RPeakDetector, RecordEnd, RecordStream, Registry};
 use exg_signal::{Ecg, Hz};
 
 pub mod bench;
@@ -33,10 +34,7 @@ pub fn open_record(
     fs: Option<f64>,
     wfdb_annotations: Option<String>,
 ) -> anyhow::Result<Record> {
-    let fs = fs
-        .map(Hz::new)
-        .transpose()
-        .context("--fs must be a positive number of hertz")?;
+    let fs = checked_fs(fs)?;
     let options = OpenOptions {
         fs,
         wfdb_annotations,
@@ -50,4 +48,88 @@ pub fn read_lead(path: &Path, fs: Option<f64>, channel: usize) -> anyhow::Result
     open_record(path, fs, None)?
         .ecg(channel)
         .with_context(|| format!("channel {channel} of {}", path.display()))
+}
+
+/// `--fs` as a rate, or the error every command gives for a bad one.
+fn checked_fs(fs: Option<f64>) -> anyhow::Result<Option<Hz>> {
+    fs.map(Hz::new)
+        .transpose()
+        .context("--fs must be a positive number of hertz")
+}
+
+/// WFDB records longer than this (s) are streamed by `exg peaks` and `exg hrv` (read in
+/// chunks, never whole); shorter ones, and other formats, are read whole.
+pub const STREAM_ABOVE_S: f64 = 600.0;
+
+/// Frames per chunk when streaming (256 KiB of samples for 2 leads: cache-sized decoding).
+const STREAM_CHUNK: usize = 1 << 14;
+
+/// One lead of a long WFDB record, opened for streaming ([`long_wfdb_lead`]).
+pub struct LongLead {
+    reader: SignalReader,
+    channel: usize,
+    context: String,
+    /// The lead's name, as [`read_lead`] names it.
+    pub lead: String,
+    /// Sampling rate.
+    pub fs: Hz,
+    /// Samples in the lead.
+    pub len: usize,
+}
+
+/// Lead `channel` of `path` opened for streaming when `path` is a WFDB record longer than
+/// [`STREAM_ABOVE_S`]; `None` otherwise (the caller reads it whole with [`read_lead`], which also
+/// reports the errors of files that cannot be opened).
+pub fn long_wfdb_lead(
+    path: &Path,
+    fs: Option<f64>,
+    channel: usize,
+) -> anyhow::Result<Option<LongLead>> {
+    checked_fs(fs)?;
+    if !matches!(format::detect(path), Ok(Format::Wfdb)) {
+        return Ok(None);
+    }
+    let Ok(reader) = SignalReader::open(path) else {
+        return Ok(None);
+    };
+    let header = reader.header();
+    if header.fs.seconds(reader.n_frames()) <= STREAM_ABOVE_S {
+        return Ok(None);
+    }
+    let context = format!("channel {channel} of {}", path.display());
+    let lead = header
+        .channel_names()
+        .into_iter()
+        .nth(channel)
+        .ok_or_else(|| exg_data::Error::NoSuchChannel(channel.to_string()))
+        .context(context.clone())?;
+    Ok(Some(LongLead {
+        fs: header.fs,
+        len: reader.n_frames(),
+        reader,
+        channel,
+        context,
+        lead,
+    }))
+}
+
+/// Reads `lead` chunk by chunk into `stream`, handing each chunk of the lead to `each` too.
+pub fn stream_lead(
+    lead: LongLead,
+    mut stream: RecordStream,
+    mut each: impl FnMut(&[f64]),
+) -> anyhow::Result<RecordEnd> {
+    let LongLead {
+        reader,
+        channel,
+        context,
+        ..
+    } = lead;
+    for chunk in reader.chunks(STREAM_CHUNK) {
+        let chunk = chunk.with_context(|| context.clone())?;
+        let x = &chunk.channels[channel];
+        stream.push(x).with_context(|| context.clone())?;
+        each(x);
+    }
+    Ok(stream.finish()?)
 }

@@ -17,12 +17,22 @@
 //! `--gate-segments SECONDS` judges consecutive stretches separately instead of the whole record
 //! (long recordings): the peaks of stretches that fail are dropped and the stretches are listed
 //! in `"excluded": [[start, end], ...]` (sample ranges, end exclusive).
+//!
+//! WFDB records longer than 10 minutes are streamed (`exg_signal::rpeaks::RecordStream`, read in
+//! chunks with `SignalReader`): memory does not grow with the record (a 24-h record runs in the
+//! memory of a 1-h one). The peaks are those of whole-record detection; with `--gate-segments`
+//! the stretches and their verdicts too; without it the whole-record verdict is pooled over
+//! 10-min stretches (`docs/cli.md` §"Long recordings").
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use exg_signal::rpeaks::{Gated, NoResult, Polarity, QualityGate, RPeakDetector, Registry};
-use serde_json::json;
+use exg_signal::Hz;
+use exg_signal::rpeaks::{
+    Detection, Gated, NoResult, Polarity, QualityGate, RPeakDetector, RecordStream, Registry,
+    SegmentQuality, StreamGate,
+};
 
 /// Command-line arguments.
 #[derive(clap::Args)]
@@ -47,43 +57,95 @@ pub struct Args {
 
 /// Runs the subcommand with the detectors of `registry`.
 pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
+    let context = || format!("detecting R-peaks in {}", args.path.display());
+    if let Some(lead) = super::long_wfdb_lead(&args.path, args.fs, args.channel)?
+        && let Some(inner) = registry.streaming(&args.detector)
+    {
+        // A long WFDB record: streamed, with the batch detector's peaks and the same gate.
+        let gate = match args.gate_segments {
+            None => StreamGate::Record(QualityGate::default()),
+            Some(segment_s) => StreamGate::Segments {
+                gate: QualityGate::default(),
+                segment_s,
+            },
+        };
+        let stream = RecordStream::new(&inner, lead.fs, gate).with_context(context)?;
+        let (fs, name) = (lead.fs, lead.lead.clone());
+        let end = super::stream_lead(lead, stream, |_| {}).with_context(context)?;
+        let excluded = args.gate_segments.map(|_| failing(&end.segments));
+        return print(
+            &args,
+            &end.detection,
+            fs,
+            inner.name(),
+            Some(&name),
+            excluded,
+        );
+    }
     // Every detector runs behind the signal-quality gate: pure noise prints no peaks and a reason.
     let detector = Gated::new(super::detector(registry, &args.detector)?);
     let ecg = super::read_lead(&args.path, args.fs, args.channel)?;
-    let context = || format!("detecting R-peaks in {}", args.path.display());
     let (d, excluded) = match args.gate_segments {
         None => (detector.detect(&ecg).with_context(context)?, None),
         Some(segment_s) => {
-            let mut d = detector.inner.detect(&ecg).with_context(context)?;
+            let d = detector.inner.detect(&ecg).with_context(context)?;
             let segments = detector.gate.assess_segments(&ecg, &d.peaks, segment_s)?;
-            let had_peaks = !d.peaks.is_empty();
-            d.peaks = QualityGate::keep_passing(&d.peaks, &segments)?;
-            if had_peaks && d.peaks.is_empty() {
-                d.polarity = Polarity::Unknown;
-                d.no_result = Some(NoResult::NoConsistentQrs);
-            }
-            let failing: Vec<[usize; 2]> = segments
-                .iter()
-                .filter(|s| !s.report.passes)
-                .map(|s| [s.start, s.end])
-                .collect();
-            (d, Some(failing))
+            (d.keep_passing(&segments)?, Some(failing(&segments)))
         }
     };
-    let mut out = json!({
-        "fs": ecg.fs().get(),
-        "peaks": d.peaks.indices(),
-        "polarity": d.polarity,
-        "detector": detector.name(),
-        "channel": args.channel,
-        "lead": ecg.lead(),
-        "delay_s": d.delay_s,
-        "no_result": d.no_result,
-        "reason": d.no_result.map(|r| r.to_string()),
-    });
-    if let Some(excluded) = excluded {
-        out["excluded"] = json!(excluded);
-    }
-    println!("{}", serde_json::to_string(&out)?);
+    print(&args, &d, ecg.fs(), detector.name(), ecg.lead(), excluded)
+}
+
+/// The stretches that fail the gate, as `[start, end]` sample ranges.
+fn failing(segments: &[SegmentQuality]) -> Vec<[usize; 2]> {
+    segments
+        .iter()
+        .filter(|s| !s.report.passes)
+        .map(|s| [s.start, s.end])
+        .collect()
+}
+
+/// The JSON line (module docs). Serialised straight from the peak list: a `serde_json::Value`
+/// of 100 k peaks (a day) would take 3 MB more than the list.
+#[derive(serde::Serialize)]
+struct Out<'a> {
+    fs: f64,
+    peaks: &'a [usize],
+    polarity: Polarity,
+    detector: &'a str,
+    channel: usize,
+    lead: Option<&'a str>,
+    delay_s: Option<f64>,
+    no_result: Option<NoResult>,
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excluded: Option<Vec<[usize; 2]>>,
+}
+
+/// Prints the JSON line.
+fn print(
+    args: &Args,
+    d: &Detection,
+    fs: Hz,
+    detector: &str,
+    lead: Option<&str>,
+    excluded: Option<Vec<[usize; 2]>>,
+) -> anyhow::Result<()> {
+    let out = Out {
+        fs: fs.get(),
+        peaks: d.peaks.indices(),
+        polarity: d.polarity,
+        detector,
+        channel: args.channel,
+        lead,
+        delay_s: d.delay_s,
+        no_result: d.no_result,
+        reason: d.no_result.map(|r| r.to_string()),
+        excluded,
+    };
+    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer(&mut w, &out)?;
+    writeln!(w)?;
+    w.flush()?;
     Ok(())
 }

@@ -31,21 +31,35 @@ pub const HEAD_S: f64 = 10.0;
 
 /// Two peaks closer than this (s) are one beat (the shortest physiological refractory period,
 /// Pan-Tompkins' 200 ms).
-const SAME_BEAT_S: f64 = 0.2;
+pub(super) const SAME_BEAT_S: f64 = 0.2;
 
 /// Half-width (s) of the stretch in which a peak near an end must be the record's own extremum.
-const EDGE_EXTREMUM_S: f64 = 0.05;
+pub(super) const EDGE_EXTREMUM_S: f64 = 0.05;
 
-/// Whether the extremum (maximum if `positive`, else minimum) of `x` within `r` samples of `i`
-/// lies strictly inside `x`, not on its first or last sample.
-fn interior_extremum(x: &[f64], i: usize, r: usize, positive: bool) -> bool {
+/// Whether peak `i` of a record of `n` samples is kept: peaks farther than `same` samples from
+/// both ends always are; nearer ones only when the extremum (maximum if `positive`, else
+/// minimum) of the record within `r` samples of `i` lies strictly inside the record, not on its
+/// first or last sample. Near an end the mirror makes an R wave just outside the record look
+/// like one just inside it. `x(j)` is sample `j` of the record; it is asked only for samples
+/// within `r` of a peak within `same` of an end (a stream keeps just those).
+pub(super) fn edge_ok(
+    i: usize,
+    n: usize,
+    same: usize,
+    r: usize,
+    positive: bool,
+    x: impl Fn(usize) -> f64,
+) -> bool {
+    if i >= same && i + same < n {
+        return true;
+    }
     let lo = i.saturating_sub(r);
-    let hi = (i + r).min(x.len() - 1);
-    let key = |j: &usize| if positive { x[*j] } else { -x[*j] };
+    let hi = (i + r).min(n - 1);
+    let key = |j: &usize| if positive { x(*j) } else { -x(*j) };
     let j = (lo..=hi)
         .max_by(|a, b| key(a).total_cmp(&key(b)))
         .unwrap_or(i);
-    j != 0 && j != x.len() - 1
+    j != 0 && j != n - 1
 }
 
 /// The peaks of the record from the peaks of the padded signal (`head` samples of mirrored
@@ -53,7 +67,7 @@ fn interior_extremum(x: &[f64], i: usize, r: usize, positive: bool) -> bool {
 /// symmetric QRS for the detector, which may report it on either side: a peak in the padding
 /// whose mirror image lies within `same` samples of the end is taken at that image, unless a
 /// peak of the record is already within `same` of it.
-fn unpad(all: &[usize], head: usize, n: usize, same: usize) -> Vec<usize> {
+pub(super) fn unpad(all: &[usize], head: usize, n: usize, same: usize) -> Vec<usize> {
     let mut kept: Vec<usize> = all
         .iter()
         .filter(|&&p| p >= head && p < head + n)
@@ -110,12 +124,10 @@ pub fn detect_batch<D: StreamingDetector + ?Sized>(detector: &D, ecg: &Ecg) -> R
     stream.push_finite(&padded, &mut all);
     let end = stream.finish();
     all.extend(end.peaks);
-    let mut peaks = unpad(&all, head, n, fs.samples(SAME_BEAT_S));
-    // Near an end the mirror makes an R wave just outside the record look like one just inside
-    // it: keep such a peak only when the record itself has its extremum inside.
     let (same, r) = (fs.samples(SAME_BEAT_S), fs.samples(EDGE_EXTREMUM_S).max(1));
+    let mut peaks = unpad(&all, head, n, same);
     let positive = end.polarity != Polarity::Negative;
-    peaks.retain(|&i| (i >= same && i + same < n) || interior_extremum(x, i, r, positive));
+    peaks.retain(|&i| edge_ok(i, n, same, r, positive, |j| x[j]));
     Ok(Detection {
         polarity: end.polarity,
         delay_s: Some(delay_s),

@@ -23,6 +23,10 @@
 //! `refine_window_s` of the engine's estimate. Windows and thresholds are given in seconds or
 //! hertz and converted with the record's rate, which must lie in 50–20 000 Hz.
 //!
+//! Long recordings (a 24-h Holter) go through [`RecordStream`]: chunks in, the batch
+//! detector's peaks out, the [`QualityGate`] applied per stretch, in memory bounded by the
+//! stretch rather than the record.
+//!
 //! No-result semantics: a flat or beat-free signal gives an empty [`RPeaks`] with
 //! [`Polarity::Unknown`] and [`NoResult::NoBeats`]; pure noise given to a [`Gated`] detector
 //! (such as [`default_detector`]) gives an empty result with [`NoResult::NoConsistentQrs`]
@@ -56,6 +60,7 @@ mod neurokit;
 mod pan_tompkins;
 mod polarity;
 mod quality;
+mod record;
 mod registry;
 mod streaming;
 
@@ -70,6 +75,7 @@ pub use neurokit::NeuroKit;
 pub use pan_tompkins::PanTompkins;
 pub use polarity::Polarity;
 pub use quality::{NoResult, QualityGate, QualityReport, SegmentQuality};
+pub use record::{RECORD_STRETCH_S, RecordEnd, RecordStream, StreamGate};
 pub use registry::Registry;
 pub use streaming::{QrsEngine, RPeakStream, StreamEnd};
 
@@ -123,6 +129,41 @@ impl Detection {
             delay_s: None,
             no_result,
         }
+    }
+
+    /// The detection with the peaks of the stretches that fail the gate dropped
+    /// ([`QualityGate::assess_segments`]); when that drops every peak, the polarity becomes
+    /// [`Polarity::Unknown`] and the reason [`NoResult::NoConsistentQrs`].
+    ///
+    /// ```
+    /// use exg_signal::{Hz, RPeaks, rpeaks::{Detection, NoResult, QualityReport, SegmentQuality}};
+    /// let fs = Hz::new(250.0)?;
+    /// let d = Detection::batch(RPeaks::new(vec![100, 350, 600], fs, 1000)?);
+    /// let failing = QualityReport { beats: 3, consistent_fraction: Some(0.0), passes: false };
+    /// let d = d.keep_passing(&[SegmentQuality { start: 0, end: 1000, report: failing }])?;
+    /// assert!(d.peaks.is_empty());
+    /// assert_eq!(d.no_result, Some(NoResult::NoConsistentQrs));
+    /// # Ok::<(), exg_signal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`QualityGate::keep_passing`].
+    pub fn keep_passing(mut self, segments: &[SegmentQuality]) -> Result<Self> {
+        let had_peaks = !self.peaks.is_empty();
+        self.peaks = QualityGate::keep_passing(&self.peaks, segments)?;
+        if had_peaks && self.peaks.is_empty() {
+            self.polarity = Polarity::Unknown;
+            self.no_result = Some(NoResult::NoConsistentQrs);
+        }
+        Ok(self)
+    }
+
+    /// The gate refused the whole record: no peaks, [`Polarity::Unknown`],
+    /// [`NoResult::NoConsistentQrs`].
+    pub(crate) fn refuse(&mut self) {
+        self.peaks = RPeaks::empty(self.peaks.fs(), self.peaks.signal_len());
+        self.polarity = Polarity::Unknown;
+        self.no_result = Some(NoResult::NoConsistentQrs);
     }
 }
 
@@ -220,7 +261,8 @@ pub fn detect_streamed<D: StreamingDetector + ?Sized>(
 ///
 /// The gate needs the whole record, so [`stream`](StreamingDetector::stream) gives the inner
 /// detector's **ungated** stream; a streaming caller applies [`QualityGate::assess`] to the
-/// peaks of a finished stretch when it needs the same decision.
+/// peaks of a finished stretch when it needs the same decision, or runs the whole record
+/// through a [`RecordStream`] with [`StreamGate::Record`].
 ///
 /// ```
 /// use exg_signal::{Ecg, Hz, rpeaks::{default_detector, NoResult, RPeakDetector}};
@@ -262,9 +304,7 @@ impl<D: RPeakDetector> RPeakDetector for Gated<D> {
     fn detect(&self, ecg: &Ecg) -> Result<Detection> {
         let mut d = self.inner.detect(ecg)?;
         if !d.peaks.is_empty() && !self.gate.assess(ecg, &d.peaks)?.passes {
-            d.peaks = RPeaks::empty(ecg.fs(), ecg.len());
-            d.polarity = Polarity::Unknown;
-            d.no_result = Some(NoResult::NoConsistentQrs);
+            d.refuse();
         }
         Ok(d)
     }

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Ecg, RPeaks, Result};
+use crate::{Ecg, Hz, RPeaks, Result};
 
 /// Why a detection returned no peaks although the input was valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +113,7 @@ pub struct SegmentQuality {
 impl QualityGate {
     /// Measures how consistently the QRS windows at `peaks` repeat in `ecg`.
     pub fn assess(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<QualityReport> {
-        Ok(self.judge(ecg, peaks.indices()))
+        Ok(self.judge(ecg.fs(), ecg.samples(), 0, peaks.indices()))
     }
 
     /// The gate applied to consecutive `segment_s`-long stretches of a long record separately
@@ -169,7 +169,7 @@ impl QualityGate {
                 SegmentQuality {
                     start: w[0],
                     end: w[1],
-                    report: self.judge(ecg, inside),
+                    report: self.judge(ecg.fs(), ecg.samples(), 0, inside),
                 }
             })
             .collect())
@@ -189,24 +189,47 @@ impl QualityGate {
         )
     }
 
-    /// The rule (type docs) on the peaks `peaks` (increasing sample indices of `ecg`).
-    fn judge(&self, ecg: &Ecg, peaks: &[usize]) -> QualityReport {
-        let hw = ecg.fs().samples(self.half_window_s).max(1);
+    /// How far (samples at `fs`) the windows compared for a beat reach on either side of it:
+    /// the judged beats are those with this many samples of signal on both sides.
+    pub(crate) fn reach(&self, fs: Hz) -> usize {
+        self.windows(fs).2
+    }
+
+    /// Half-window, smoothing half-width and reach in samples at `fs`.
+    fn windows(&self, fs: Hz) -> (usize, usize, usize) {
+        let hw = fs.samples(self.half_window_s).max(1);
         let sm = if self.smooth_s > 0.0 {
-            ecg.fs().samples(self.smooth_s / 2.0)
+            fs.samples(self.smooth_s / 2.0)
         } else {
             0
         };
         let lag = if self.max_lag_s > 0.0 {
-            ecg.fs().samples(self.max_lag_s)
+            fs.samples(self.max_lag_s)
         } else {
             0
         };
-        let reach = hw + sm + lag;
+        (hw, sm, hw + sm + lag)
+    }
+
+    /// The rule (type docs) on the peaks `peaks` (increasing absolute sample indices) of a
+    /// signal at `fs` of which `x` holds samples `x_start .. x_start + x.len()`: a whole record
+    /// (`x_start = 0`) or the recent samples a [`RecordStream`](super::RecordStream) keeps.
+    /// Peaks whose windows do not fit in `x` are not judged (at a record's ends, as batch
+    /// detection has it).
+    pub(crate) fn judge(
+        &self,
+        fs: Hz,
+        x: &[f64],
+        x_start: usize,
+        peaks: &[usize],
+    ) -> QualityReport {
+        let (hw, sm, reach) = self.windows(fs);
+        let lag = reach - hw - sm;
+        // Indices relative to `x` from here on.
         let idx: Vec<usize> = peaks
             .iter()
-            .copied()
-            .filter(|&p| p >= reach && p + reach < ecg.len())
+            .filter_map(|&p| p.checked_sub(x_start))
+            .filter(|&p| p >= reach && p + reach < x.len())
             .collect();
         if idx.len() < self.min_beats.max(2) {
             return QualityReport {
@@ -215,7 +238,6 @@ impl QualityGate {
                 passes: true,
             };
         }
-        let x = ecg.samples();
         let n = idx.len();
         let judged: Vec<usize> = if n <= self.max_judged.max(1) {
             (0..n).collect()

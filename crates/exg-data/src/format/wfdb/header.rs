@@ -84,6 +84,30 @@ impl Header {
         out
     }
 
+    /// Channel names in signal order, as [`read_record`](super::read_record) names its
+    /// channels: the signal description, `ch<N>` when it is empty.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use exg_data::format::wfdb::parse_header;
+    /// let h = parse_header("r 2 360 1000\nr.dat 212 200 11 1024 0 0 0 MLII\nr.dat 212 200 11 1024 0 0 0\n", Path::new("r.hea"))?;
+    /// assert_eq!(h.channel_names(), ["MLII", "ch1"]);
+    /// # Ok::<(), exg_data::Error>(())
+    /// ```
+    pub fn channel_names(&self) -> Vec<String> {
+        self.signals
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if s.description.is_empty() {
+                    format!("ch{i}")
+                } else {
+                    s.description.clone()
+                }
+            })
+            .collect()
+    }
+
     /// SNOMED CT codes of a CinC 2020/2021 `# Dx:` comment, in order (empty when absent).
     pub fn dx_codes(&self) -> Vec<String> {
         self.comment_fields()

@@ -84,14 +84,10 @@ pub(crate) fn record_from(header: &Header, data: Vec<Vec<f64>>) -> Result<Record
     let channels = header
         .signals
         .iter()
+        .zip(header.channel_names())
         .zip(data)
-        .enumerate()
-        .map(|(i, (s, samples))| Channel {
-            name: if s.description.is_empty() {
-                format!("ch{i}")
-            } else {
-                s.description.clone()
-            },
+        .map(|((s, name), samples)| Channel {
+            name,
             units: s.units.clone(),
             gain: Some(s.gain),
             samples,
