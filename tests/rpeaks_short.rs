@@ -89,9 +89,10 @@ fn cpsc2019_challenge_span() {
     }
     let (se, ppv, f1) = ratio(&gross);
     println!("CPSC 2019: Se {se:.4} +P {ppv:.4} F1 {f1:.4}");
-    // Measured when written: F1 0.793; 0.806 after levels in amplitude units (NeuroKit2 0.3.0:
-    // 0.857 under the CLI's rule, benchmarks.md).
-    assert!(f1 >= 0.77, "{gross:?}");
+    // Measured when written: F1 0.793; 0.806 after levels in amplitude units; 0.835 with the
+    // gate's 8-ms alignment and slope prominence (NeuroKit2 0.3.0: 0.857 under the CLI's rule,
+    // benchmarks.md; the issue's bar, 0.877, is not met yet).
+    assert!(f1 >= 0.82, "{gross:?}");
 }
 
 #[test]
@@ -99,7 +100,7 @@ fn ludb_every_lead_gate_refusals() {
     // Issue 13: the gate refuses at most 0.5 % of genuine records. LUDB's 2,400 leads are
     // genuine ECG (cardiologist-annotated QRS complexes in every lead). Measured when written:
     // 12 of 2,400 = 0.50 %, at the bar (docs/benchmarks.md §"Gate refusals"; 14 in the
-    // previous round, 46 before the batch path).
+    // previous round, 46 before the batch path); 9 (0.38 %) with the gate's 8-ms alignment.
     let Some(dir) = testdata::dir("ludb") else {
         return;
     };
@@ -172,4 +173,55 @@ fn mitdb_bigeminy_windows_keep_every_beat() {
         println!("MIT-BIH {name}, 10-s windows: Se {se:.4} +P {ppv:.4}");
         assert!(se >= min_se, "{name}: {gross:?}");
     }
+}
+
+#[test]
+fn mitdb_every_10s_window_meets_the_bar() {
+    // Issue 13: every full 10-s window of all 48 MIT-BIH records (channel 0), each detected on
+    // its own by the gated default detector (a refused window's beats count as missed), gross
+    // Se and +P >= 99.5 %. Oracle: the MIT-BIH reference annotations (beat symbols), 150 ms,
+    // scored as `exg score-peaks --window-s 10` scores (docs/benchmarks.md §"R-peaks on short
+    // records"): detections are matched against every reference beat, including those just
+    // outside the window, and only reference beats and unmatched detections inside the window
+    // count, so a beat cut by the window's edge is neither missed nor false; detections in
+    // ventricular-flutter episodes are false. Measured when written (printed, and by the CLI):
+    // Se 0.9953, +P 0.9951, 29 windows refused.
+    let Some(dir) = testdata::dir("mitdb") else {
+        return;
+    };
+    let det = default_detector();
+    let (mut gross, mut refused, mut windows) = (Score::default(), 0, 0);
+    for name in exg::data::format::wfdb::list_records(&dir).unwrap() {
+        let (ecg, beats) = mitdb_record(&dir, &name);
+        let fs = ecg.fs();
+        let (w, tol) = (fs.samples(10.0), fs.samples(0.15));
+        for start in (0..=ecg.len() - w).step_by(w) {
+            let win = ecg
+                .with_samples(ecg.samples()[start..start + w].to_vec())
+                .unwrap();
+            // Positions shifted by `tol`, so that beats just before the window stay >= 0.
+            let truth: Vec<usize> = beats
+                .iter()
+                .filter(|&&p| p + tol >= start && p < start + w + tol)
+                .map(|&p| p + tol - start)
+                .collect();
+            let d = det.detect(&win).unwrap();
+            refused += usize::from(d.no_result.is_some());
+            windows += 1;
+            let found: Vec<usize> = d.peaks.indices().iter().map(|&p| p + tol).collect();
+            let mut m = match_peaks(&truth, &found, tol);
+            let inside = tol..w + tol;
+            m.pairs.retain(|(r, _)| inside.contains(r));
+            m.missed.retain(|r| inside.contains(r));
+            m.extra.retain(|d| inside.contains(d));
+            gross += Score::from_matching(&m, fs.get());
+        }
+    }
+    let (se, ppv, f1) = ratio(&gross);
+    println!(
+        "MIT-BIH, {windows} 10-s windows: Se {se:.4} +P {ppv:.4} F1 {f1:.4}, {refused} refused"
+    );
+    assert_eq!(windows, 8640);
+    assert!(se >= 0.995 && ppv >= 0.995, "{gross:?}");
+    assert!(refused * 200 <= windows, "{refused} refused");
 }

@@ -139,7 +139,9 @@ impl Detection {
     /// use exg_signal::{Hz, RPeaks, rpeaks::{Detection, NoResult, QualityReport, SegmentQuality}};
     /// let fs = Hz::new(250.0)?;
     /// let d = Detection::batch(RPeaks::new(vec![100, 350, 600], fs, 1000)?);
-    /// let failing = QualityReport { beats: 3, consistent_fraction: Some(0.0), passes: false };
+    /// let failing = QualityReport {
+    ///     beats: 3, consistent_fraction: Some(0.0), slope_prominence: None, passes: false,
+    /// };
     /// let d = d.keep_passing(&[SegmentQuality { start: 0, end: 1000, report: failing }])?;
     /// assert!(d.peaks.is_empty());
     /// assert_eq!(d.no_result, Some(NoResult::NoConsistentQrs));

@@ -36,10 +36,15 @@ impl std::fmt::Display for NoResult {
 /// its least-squares line, and call a beat *consistent* when its window correlates (Pearson)
 /// above `min_correlation` with the window of one of its `neighbours` nearest beats on each
 /// side, the second window shifted by up to `max_lag_s` either way (the best shift counts). The
-/// record passes when at least `min_consistent_fraction` of its beats is consistent.
-/// Defaults (0.1 s, 0.9, 2, 0.5) were chosen on MIT-BIH (lowest fraction 0.68, record 208; 0.72
-/// since Pan-Tompkins' levels are in amplitude units) and
-/// noise (highest 0.37, now 0.41, 5–15 Hz band-limited noise); see `docs/signal-rpeaks.md`.
+/// record passes when at least `min_consistent_fraction` of its beats is consistent **and** its
+/// beats stand out by their slope: the median over the peaks of the steepest slope within
+/// ±50 ms of each peak is at least `min_slope_prominence` times the median slope of the samples
+/// farther than 150 ms from every peak (slopes `|x[i + k] − x[i − k]|`, `k` = `slope_span_s`).
+/// Smooth noise (3–10 Hz) repeats its shape around each local maximum as well as a QRS does,
+/// but its peaks are no steeper than the rest of it.
+/// Defaults (0.1 s, 0.9, 2, 8 ms, 0.5, 5.0, 10 ms) were chosen on MIT-BIH, LUDB and CPSC 2019
+/// windows against NSTDB and generated noise; see `docs/signal-rpeaks.md` §"Signal-quality
+/// gate".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityGate {
@@ -55,16 +60,21 @@ pub struct QualityGate {
     /// Beats compared on each side.
     pub neighbours: usize,
     /// Alignment tolerance (s): a pair of beats is compared at the best of the shifts of the
-    /// second window by up to this much either way (0, the default: at the detected positions
-    /// only). In noise a detector's R estimate of the same QRS moves by a few milliseconds from
-    /// beat to beat, and two identical noisy QRS windows then correlate below
-    /// `min_correlation`: 10 ms lowers the refusals of genuine noisy records (CPSC 2019 15 → 9
-    /// of 99, LUDB leads 14 → 9 of 2,400 with the previous Pan-Tompkins) but lets 5–15 Hz
-    /// band-limited noise through (consistent fraction 0.41 → 0.55 at 360 Hz; 5 ms gives the
-    /// same), so it is off by default (`docs/signal-rpeaks.md` §"Signal-quality gate").
+    /// second window by up to this much either way (0: at the detected positions only). In
+    /// noise a detector's R estimate of the same QRS moves by a few milliseconds from beat to
+    /// beat, and two identical noisy QRS windows then correlate below `min_correlation`. The
+    /// tolerance also raises the consistency of band-limited noise; the slope prominence
+    /// (`min_slope_prominence`) refuses that noise instead.
     pub max_lag_s: f64,
     /// The record passes when at least this fraction of its beats is consistent.
     pub min_consistent_fraction: f64,
+    /// The record passes only when its peaks' slope prominence (type docs) is at least this
+    /// (0: not checked). Not checked either when fewer than `min_beats` peaks or less than
+    /// 0.5 s of signal farther than 150 ms from every peak remain.
+    pub min_slope_prominence: f64,
+    /// Half-span `k` (s) of the slope `|x[i + k] − x[i − k]|` of the prominence (a difference
+    /// filter peaking near `1 / (4k)` Hz: 25 Hz for 10 ms, the QRS band).
+    pub slope_span_s: f64,
     /// Records with fewer peaks than this are not judged (too little evidence) and pass.
     pub min_beats: usize,
     /// At most this many beats, evenly spread over the record, are judged: the fraction is then
@@ -79,8 +89,10 @@ impl Default for QualityGate {
             smooth_s: 0.020,
             min_correlation: 0.9,
             neighbours: 2,
-            max_lag_s: 0.0,
+            max_lag_s: 0.008,
             min_consistent_fraction: 0.5,
+            min_slope_prominence: 5.0,
+            slope_span_s: 0.010,
             min_beats: 4,
             max_judged: 400,
         }
@@ -94,6 +106,9 @@ pub struct QualityReport {
     pub beats: usize,
     /// Fraction of judged beats that are consistent (`None` when fewer than `min_beats`).
     pub consistent_fraction: Option<f64>,
+    /// The peaks' slope prominence (type docs of [`QualityGate`]; `None` when not measured).
+    #[serde(default)]
+    pub slope_prominence: Option<f64>,
     /// Whether the record passes the gate.
     pub passes: bool,
 }
@@ -113,7 +128,7 @@ pub struct SegmentQuality {
 impl QualityGate {
     /// Measures how consistently the QRS windows at `peaks` repeat in `ecg`.
     pub fn assess(&self, ecg: &Ecg, peaks: &RPeaks) -> Result<QualityReport> {
-        Ok(self.judge(ecg.fs(), ecg.samples(), 0, peaks.indices()))
+        Ok(self.judge(ecg.fs(), ecg.samples(), 0, peaks.indices(), 0..ecg.len()))
     }
 
     /// The gate applied to consecutive `segment_s`-long stretches of a long record separately
@@ -169,7 +184,7 @@ impl QualityGate {
                 SegmentQuality {
                     start: w[0],
                     end: w[1],
-                    report: self.judge(ecg.fs(), ecg.samples(), 0, inside),
+                    report: self.judge(ecg.fs(), ecg.samples(), 0, inside, w[0]..w[1]),
                 }
             })
             .collect())
@@ -215,13 +230,15 @@ impl QualityGate {
     /// signal at `fs` of which `x` holds samples `x_start .. x_start + x.len()`: a whole record
     /// (`x_start = 0`) or the recent samples a [`RecordStream`](super::RecordStream) keeps.
     /// Peaks whose windows do not fit in `x` are not judged (at a record's ends, as batch
-    /// detection has it).
+    /// detection has it). `span`: the stretch judged (absolute sample indices inside `x`'s),
+    /// whose samples away from the peaks are the slope prominence's background.
     pub(crate) fn judge(
         &self,
         fs: Hz,
         x: &[f64],
         x_start: usize,
         peaks: &[usize],
+        span: std::ops::Range<usize>,
     ) -> QualityReport {
         let (hw, sm, reach) = self.windows(fs);
         let lag = reach - hw - sm;
@@ -235,6 +252,7 @@ impl QualityGate {
             return QualityReport {
                 beats: idx.len(),
                 consistent_fraction: None,
+                slope_prominence: None,
                 passes: true,
             };
         }
@@ -262,12 +280,84 @@ impl QualityGate {
             })
             .count();
         let frac = consistent as f64 / judged.len() as f64;
+        let prominence = if self.min_slope_prominence > 0.0 {
+            let k = fs.samples(self.slope_span_s).max(1);
+            let rel: Vec<usize> = peaks
+                .iter()
+                .filter_map(|&p| p.checked_sub(x_start))
+                .collect();
+            let span = span.start.saturating_sub(x_start)..span.end.saturating_sub(x_start);
+            slope_prominence(x, &rel, span, k, fs)
+        } else {
+            None
+        };
         QualityReport {
             beats: judged.len(),
             consistent_fraction: Some(frac),
-            passes: frac >= self.min_consistent_fraction,
+            slope_prominence: prominence,
+            passes: frac >= self.min_consistent_fraction
+                && prominence.is_none_or(|p| p >= self.min_slope_prominence),
         }
     }
+}
+
+/// Most background samples the slope prominence looks at (evenly spread): its cost stays
+/// bounded on long stretches.
+const MAX_BACKGROUND: usize = 20_000;
+
+/// Median over `peaks` of the steepest slope `|x[i + k] − x[i − k]|` within ±50 ms of the peak,
+/// over the median slope of the samples of `span` farther than 150 ms from every peak (at most
+/// [`MAX_BACKGROUND`] of them). `None` without peaks, with less than 0.5 s of such samples, or
+/// with a zero background slope (a flat stretch between the peaks: nothing to compare against).
+fn slope_prominence(
+    x: &[f64],
+    peaks: &[usize],
+    span: std::ops::Range<usize>,
+    k: usize,
+    fs: Hz,
+) -> Option<f64> {
+    let (near, gap) = (fs.samples(0.050), fs.samples(0.150));
+    // Slopes are defined on k..len − k.
+    let (lo, hi) = (span.start.max(k), span.end.min(x.len().saturating_sub(k)));
+    if peaks.is_empty() || lo >= hi {
+        return None;
+    }
+    let slope = |i: usize| (x[i + k] - x[i - k]).abs();
+    let mut steepest: Vec<f64> = peaks
+        .iter()
+        .filter_map(|&p| {
+            let (a, b) = (p.saturating_sub(near).max(lo), (p + near + 1).min(hi));
+            (a < b).then(|| (a..b).map(slope).fold(0.0, f64::max))
+        })
+        .collect();
+    // Background: the samples of lo..hi outside every peak's ±gap, walked with the sorted
+    // peaks, every `stride`-th kept.
+    let stride = ((hi - lo) / MAX_BACKGROUND).max(1);
+    let mut background = Vec::with_capacity((hi - lo) / stride + 1);
+    let mut next = 0; // first peak whose exclusion zone may still cover i
+    let mut i = lo;
+    while i < hi {
+        while next < peaks.len() && peaks[next] + gap < i {
+            next += 1;
+        }
+        if next < peaks.len() && peaks[next].saturating_sub(gap) <= i {
+            i = peaks[next] + gap + 1;
+            continue;
+        }
+        background.push(slope(i));
+        i += stride;
+    }
+    if background.len() * stride < fs.samples(0.5) || steepest.is_empty() {
+        return None;
+    }
+    let floor = median(&mut background);
+    (floor > 0.0).then(|| median(&mut steepest) / floor)
+}
+
+/// The median of `v` (upper middle for an even length), reordering `v`.
+fn median(v: &mut [f64]) -> f64 {
+    let m = v.len() / 2;
+    *v.select_nth_unstable_by(m, f64::total_cmp).1
 }
 
 /// The ±`hw` window of `x` around sample `p`, smoothed by a centred `2 sm + 1`-sample moving
@@ -397,5 +487,50 @@ impl<'a> Windows<'a> {
         let s = Stats { mean, slope, norm };
         self.cache[k] = Some((win, s));
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sawtooth `i mod 4` (every slope `|x[i + 1] − x[i − 1]|` is 2) with spikes of 20 at
+    /// `peaks`, all ≡ 2 (mod 4): the steepest slope near a spike is `|x[p] − x[p − 2]|` =
+    /// 22 − 0 = 22. Expected prominence by hand: 22 / 2 = 11.
+    fn sawtooth_with_spikes(len: usize, peaks: &[usize]) -> Vec<f64> {
+        let mut x: Vec<f64> = (0..len).map(|i| (i % 4) as f64).collect();
+        for &p in peaks {
+            x[p] += 20.0;
+        }
+        x
+    }
+
+    #[test]
+    fn slope_prominence_matches_the_hand_computed_ratio() {
+        let fs = Hz::new(100.0).unwrap(); // k = 1 sample (10 ms), ±5 and ±15 samples
+        let peaks: Vec<usize> = (1..10).map(|b| 100 * b + 2).collect();
+        let x = sawtooth_with_spikes(1000, &peaks);
+        assert_eq!(slope_prominence(&x, &peaks, 0..1000, 1, fs), Some(11.0));
+        // Only the stretch 300..700 (its 4 peaks; the background from that stretch alone).
+        let inside: Vec<usize> = peaks
+            .iter()
+            .copied()
+            .filter(|p| (300..700).contains(p))
+            .collect();
+        assert_eq!(slope_prominence(&x, &inside, 300..700, 1, fs), Some(11.0));
+    }
+
+    #[test]
+    fn slope_prominence_has_no_value_without_background_or_peaks() {
+        let fs = Hz::new(100.0).unwrap();
+        // A spike every 20 samples: every sample lies within 150 ms (15 samples) of one.
+        let peaks: Vec<usize> = (0..50).map(|b| 20 * b + 2).collect();
+        let x = sawtooth_with_spikes(1000, &peaks);
+        assert_eq!(slope_prominence(&x, &peaks, 0..1000, 1, fs), None);
+        assert_eq!(slope_prominence(&x, &[], 0..1000, 1, fs), None);
+        // A flat background: nothing to compare against.
+        let mut flat = vec![0.0; 1000];
+        flat[502] = 5.0;
+        assert_eq!(slope_prominence(&flat, &[502], 0..1000, 1, fs), None);
     }
 }

@@ -262,7 +262,7 @@ impl RecordStream {
                 let hi = self.all.partition_point(|&p| p < head + b);
                 self.all[lo..hi].iter().map(|&p| p - head).collect()
             };
-            let report = gate.judge(self.fs, &self.raw, self.raw_start, &peaks);
+            let report = gate.judge(self.fs, &self.raw, self.raw_start, &peaks, a..b);
             self.segments.push(SegmentQuality {
                 start: a,
                 end: b,
@@ -341,7 +341,7 @@ impl RecordStream {
                 segments.push(SegmentQuality {
                     start: w[0],
                     end: w[1],
-                    report: gate.judge(fs, raw, raw_start, inside),
+                    report: gate.judge(fs, raw, raw_start, inside, w[0]..w[1]),
                 });
             }
         }
@@ -366,8 +366,20 @@ impl RecordStream {
 }
 
 /// The whole-record verdict from the stretches' own: consistent beats over judged beats, all
-/// stretches together (a record with no judged stretch passes, as a short record does).
+/// stretches together, and the median of the stretches' slope prominences (a record with no
+/// judged stretch passes, as a short record does).
 fn pooled_passes(gate: &QualityGate, segments: &[SegmentQuality]) -> bool {
+    let mut prominences: Vec<f64> = segments
+        .iter()
+        .filter_map(|s| s.report.slope_prominence)
+        .collect();
+    if !prominences.is_empty() {
+        let m = prominences.len() / 2;
+        let median = *prominences.select_nth_unstable_by(m, f64::total_cmp).1;
+        if median < gate.min_slope_prominence {
+            return false;
+        }
+    }
     let (mut judged, mut consistent) = (0usize, 0usize);
     for s in segments {
         if let Some(f) = s.report.consistent_fraction {
