@@ -7,6 +7,8 @@
 # DATA_DIR: the `training2017` folder (default ../shared/data/cinc2017/training2017).
 # RUNS_DIR: where the run folders go (default runs/cinc2017). EXG: the exg binary
 # (default target/release/exg; build it with `cargo build --release -p exg-cli`).
+# ONLY: run only these steps (space-separated names: final cv-full small-full small-no-xai
+# small-no-features small-plain-conv), e.g. to run the ablations beside a CV on another core.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 data="${1:-../shared/data/cinc2017/training2017}"
@@ -17,6 +19,7 @@ common=(--dataset cinc2017 --data-dir "$data" --cache "$runs/cache")
 
 step() { # name, then the exg arguments; the wall time of each invocation goes to times.tsv
   local name="$1"; shift
+  if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then return 0; fi
   local t0; t0=$(date +%s)
   resume=()
   [ -e "$runs/$name/config.json" ] && resume=(--resume)
