@@ -138,6 +138,17 @@ fn mitdb_record(dir: &std::path::Path, name: &str) -> (Ecg, Vec<usize>) {
     (ecg, beats)
 }
 
+/// Every full window of `w` samples of `ecg`, with its first sample.
+fn full_windows(ecg: &Ecg, w: usize) -> impl Iterator<Item = (usize, Ecg)> + '_ {
+    (0..=ecg.len() - w).step_by(w).map(move |start| {
+        (
+            start,
+            ecg.with_samples(ecg.samples()[start..start + w].to_vec())
+                .unwrap(),
+        )
+    })
+}
+
 #[test]
 fn mitdb_bigeminy_windows_keep_every_beat() {
     // MIT-BIH 203 and 228 hold runs of large ventricular ectopic beats between normal ones. On
@@ -157,10 +168,7 @@ fn mitdb_bigeminy_windows_keep_every_beat() {
         let fs = ecg.fs();
         let (w, tol) = (fs.samples(10.0), fs.samples(0.15));
         let mut gross = Score::default();
-        for start in (0..=ecg.len() - w).step_by(w) {
-            let win = ecg
-                .with_samples(ecg.samples()[start..start + w].to_vec())
-                .unwrap();
+        for (start, win) in full_windows(&ecg, w) {
             let truth: Vec<usize> = beats
                 .iter()
                 .filter(|&&p| (start..start + w).contains(&p))
@@ -195,10 +203,7 @@ fn mitdb_every_10s_window_meets_the_bar() {
         let (ecg, beats) = mitdb_record(&dir, &name);
         let fs = ecg.fs();
         let (w, tol) = (fs.samples(10.0), fs.samples(0.15));
-        for start in (0..=ecg.len() - w).step_by(w) {
-            let win = ecg
-                .with_samples(ecg.samples()[start..start + w].to_vec())
-                .unwrap();
+        for (start, win) in full_windows(&ecg, w) {
             // Positions shifted by `tol`, so that beats just before the window stay >= 0.
             let truth: Vec<usize> = beats
                 .iter()
