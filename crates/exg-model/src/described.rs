@@ -39,8 +39,54 @@ pub enum Normalise {
     #[default]
     Zscore,
     /// z-score of each model window over its real samples (what `exg_train::prepare` trains
-    /// on); a window shorter than the model input is padded with zeros after the z-score.
+    /// on); a window shorter than the model input is filled up after the z-score ([`Pad`]).
     ZscoreWindow,
+}
+
+/// How a record shorter than the model input is filled up to the input length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pad {
+    /// Zeros after the record (after a z-score, zero is the mean): the record's content at its
+    /// length, then silence, which a network with global average pooling averages in.
+    #[default]
+    Zeros,
+    /// The record repeated from its start until the input is full: every part of the input
+    /// is ECG, at the cost of one seam per repetition (a rhythm classifier sees the same
+    /// beats and intervals, plus one artificial interval per seam).
+    Repeat,
+}
+
+impl Pad {
+    /// Whether this is the default ([`Pad::Zeros`]); configurations leave it out of their JSON
+    /// then, so that files and cache keys written before the option existed stay valid.
+    pub fn is_zeros(&self) -> bool {
+        *self == Pad::Zeros
+    }
+
+    /// `x` filled up to `len` samples (unchanged when at least that long, or empty).
+    ///
+    /// ```
+    /// use exg_model::described::Pad;
+    /// assert_eq!(Pad::Zeros.fill(vec![1.0, 2.0], 5), vec![1.0, 2.0, 0.0, 0.0, 0.0]);
+    /// assert_eq!(Pad::Repeat.fill(vec![1.0, 2.0], 5), vec![1.0, 2.0, 1.0, 2.0, 1.0]);
+    /// ```
+    pub fn fill<T: Copy + Default>(self, mut x: Vec<T>, len: usize) -> Vec<T> {
+        let n = x.len();
+        if n == 0 || n >= len {
+            return x;
+        }
+        match self {
+            Pad::Zeros => x.resize(len, T::default()),
+            Pad::Repeat => {
+                x.reserve(len - n);
+                for i in n..len {
+                    x.push(x[i % n]);
+                }
+            }
+        }
+        x
+    }
 }
 
 /// How a raw recording is turned into model input, in this order: zero-phase Butterworth
@@ -72,6 +118,10 @@ pub struct Preprocessing {
     /// `None`: half the model input (50 % overlap). See [`Preprocessing::windows`].
     #[serde(default)]
     pub hop_s: Option<f64>,
+    /// How a record shorter than the model input is filled up (left out of the JSON when
+    /// [`Pad::Zeros`], the behaviour of files written before the option existed).
+    #[serde(default, skip_serializing_if = "Pad::is_zeros")]
+    pub pad: Pad,
 }
 
 impl Preprocessing {
@@ -83,6 +133,7 @@ impl Preprocessing {
             lowpass_hz: None,
             normalise: Normalise::Zscore,
             hop_s: None,
+            pad: Pad::Zeros,
         }
     }
 
@@ -121,8 +172,8 @@ impl Preprocessing {
 impl Preprocessing {
     /// `ecg` as the model sees it (filters, resampling, record-level normalisation), cut into
     /// model windows of `input_len` samples (see [`window_starts`]; a window is z-scored on its
-    /// own under [`Normalise::ZscoreWindow`], and a record shorter than `input_len` is padded
-    /// with zeros at the end).
+    /// own under [`Normalise::ZscoreWindow`], and a record shorter than `input_len` is filled up
+    /// as [`Preprocessing::pad`] says).
     ///
     /// ```
     /// use exg_model::described::Preprocessing;
@@ -188,12 +239,12 @@ impl Preprocessing {
         let mut data = Vec::with_capacity(starts.len() * input_len);
         for &start in &starts {
             let real = &samples[start..(start + input_len).min(samples.len())];
-            if self.normalise == Normalise::ZscoreWindow {
-                data.extend(zscore_padded(real, input_len));
+            let window = if self.normalise == Normalise::ZscoreWindow {
+                zscore(real)
             } else {
-                data.extend(real.iter().map(|&v| v as f32));
-                data.resize(data.len() + input_len - real.len(), 0.0);
-            }
+                real.iter().map(|&v| v as f32).collect()
+            };
+            data.extend(self.pad.fill(window, input_len));
         }
         Ok(Windows {
             data,
@@ -267,13 +318,17 @@ pub fn window_starts(n: usize, len: usize, hop: usize) -> Vec<usize> {
 /// assert_eq!(w, vec![-1.0, 1.0, 0.0]);
 /// ```
 pub fn zscore_padded(x: &[f64], len: usize) -> Vec<f32> {
+    Pad::Zeros.fill(zscore(x), len)
+}
+
+/// `(x − mean) / sd` over `x` (population sd; a flat `x`, sd < 1e-9, is only centred), as
+/// `f32`.
+fn zscore(x: &[f64]) -> Vec<f32> {
     let n = x.len().max(1) as f64;
     let mean = x.iter().sum::<f64>() / n;
     let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
     let scale = if sd < 1e-9 { 1.0 } else { sd };
-    let mut out: Vec<f32> = x.iter().map(|v| ((v - mean) / scale) as f32).collect();
-    out.resize(len.max(x.len()), 0.0);
-    out
+    x.iter().map(|v| ((v - mean) / scale) as f32).collect()
 }
 
 impl ExgNet {

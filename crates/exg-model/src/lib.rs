@@ -55,6 +55,6 @@ mod model;
 pub mod ops;
 
 pub use config::{AuxConfig, BlockConfig, BlockKind, Cost, ExgNetConfig, FeatureHeadConfig};
-pub use described::{ModelMeta, Normalise, Preprocessing};
+pub use described::{ModelMeta, Normalise, Pad, Preprocessing};
 pub use error::{Error, Result};
 pub use model::{Classifier, ExgNet, FeatureHead, Forward};

@@ -183,3 +183,31 @@ fn truncated_missing_and_bad_files_give_typed_errors() {
     assert!(matches!(err, Error::ConfigMismatch { .. }), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_short_record_is_filled_up_as_the_preprocessing_says() {
+    use exg_model::Pad;
+    use exg_signal::{Ecg, Hz};
+    // 3 s at 100 Hz into a 500-sample input. Oracle: the zero-padded window's first 300
+    // samples (the z-score of the real samples), then zeros, or the same 300 repeated.
+    let x: Vec<f64> = (0..300)
+        .map(|i| (f64::from(i) * 0.21).sin() + 0.01 * f64::from(i))
+        .collect();
+    let ecg = Ecg::new(x, Hz::new(100.0).unwrap()).unwrap();
+    let zeros = Preprocessing::window_zscore_at(100.0, 5.0);
+    let repeat = Preprocessing {
+        pad: Pad::Repeat,
+        ..zeros.clone()
+    };
+    let z = zeros.windows(&ecg, 500).unwrap().data;
+    let r = repeat.windows(&ecg, 500).unwrap().data;
+    assert!(z[300..].iter().all(|&v| v == 0.0));
+    let expected: Vec<f32> = (0..500).map(|i| z[i % 300]).collect();
+    assert_eq!(r, expected);
+    // Files written before the option existed have no `pad` key and read as zeros; a zeros
+    // preprocessing writes none.
+    assert!(!serde_json::to_string(&zeros).unwrap().contains("pad"));
+    let back: Preprocessing =
+        serde_json::from_str(&serde_json::to_string(&repeat).unwrap()).unwrap();
+    assert_eq!(back.pad, Pad::Repeat);
+}

@@ -57,7 +57,7 @@
 use std::path::Path;
 
 use exg_features::{Extract, HrvTime};
-use exg_model::described::{window_starts, zscore_padded};
+use exg_model::described::{Pad, window_starts, zscore_padded};
 use exg_signal::filter::{Preprocess, Resample};
 use exg_signal::rpeaks::{RPeakDetector, default_detector};
 use exg_signal::{Ecg, Hz, RPeaks};
@@ -91,6 +91,13 @@ pub struct PrepareConfig {
     /// preparation are those of earlier versions.)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub whole: bool,
+    /// How a record shorter than the window is filled up ([`Pad`]). [`Pad::Zeros`]: the
+    /// signal is zero-padded after its z-score, and the features and attention target are
+    /// computed on the zero-padded raw window. [`Pad::Repeat`]: the features and target are
+    /// computed on the real samples, and the signal and target are repeated to the window's
+    /// length. (Left out of the JSON when zeros, so earlier cache keys stay valid.)
+    #[serde(default, skip_serializing_if = "Pad::is_zeros")]
+    pub pad: Pad,
 }
 
 impl PrepareConfig {
@@ -102,6 +109,7 @@ impl PrepareConfig {
             hop,
             target: HrvTargetConfig::default(),
             whole: false,
+            pad: Pad::Zeros,
         }
     }
 
@@ -220,16 +228,21 @@ fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<Cach
     let mut windows = Vec::new();
     for start in starts {
         let end = (start + len).min(x.len());
-        // Features and target see the raw window, padded like the signal.
+        // Features and target see the raw window: zero-padded like the signal, or (repeat)
+        // only its real samples, the target then repeated like the signal.
+        let seen = match cfg.pad {
+            Pad::Zeros => len,
+            Pad::Repeat => end - start,
+        };
         let mut raw = x[start..end].to_vec();
-        raw.resize(len, 0.0);
+        raw.resize(seen, 0.0);
         let wecg = ecg.with_samples(raw).map_err(|e| ctx(&e))?;
         let wpeaks: Vec<usize> = peaks
             .iter()
             .filter(|&&p| p >= start && p < end)
             .map(|&p| p - start)
             .collect();
-        let wpeaks = RPeaks::new(wpeaks, cfg.fs, len).map_err(|e| ctx(&e))?;
+        let wpeaks = RPeaks::new(wpeaks, cfg.fs, seen).map_err(|e| ctx(&e))?;
         let features = extractor
             .extract(&wecg, &wpeaks)
             .map_err(|e| ctx(&e))?
@@ -245,8 +258,13 @@ fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<Cach
             .map_err(|e| ctx(&e))?
             .into_result()
             .ok()
-            .map(|m| m.values().iter().map(|&v| f64::from(v)).collect());
-        let signal = zscore_padded(&x[start..end], len)
+            .map(|m| {
+                cfg.pad
+                    .fill(m.values().iter().map(|&v| f64::from(v)).collect(), len)
+            });
+        let signal = cfg
+            .pad
+            .fill(zscore_padded(&x[start..end], 0), len)
             .into_iter()
             .map(f64::from)
             .collect();
@@ -589,6 +607,38 @@ mod tests {
         );
         // A 6-s window of a 70-bpm sinus record still has beats: its HR feature is valid.
         assert!(pad.features.iter().any(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn repeat_padding_repeats_signal_and_target_and_keeps_the_features() {
+        // 6 s at 250 Hz (1,500 samples) in a 2,500-sample window. Oracle: the zero-padded
+        // window's first 1,500 samples (the same z-score of the same real samples), repeated
+        // from the start; the features of the real 6 s are those of the zero-padded window
+        // (its peaks, and so its RR intervals, are the same).
+        let zeros = PrepareConfig::new(hz(250.0), 2500, 1250);
+        let repeat = PrepareConfig {
+            pad: Pad::Repeat,
+            ..zeros.clone()
+        };
+        let short = [source("short", 250.0, 6.0, 2)];
+        let z = &prepare(&short, &zeros, None).unwrap().0[0].windows[0];
+        let r = &prepare(&short, &repeat, None).unwrap().0[0].windows[0];
+        assert_eq!(r.signal.len(), 2500);
+        let expected: Vec<f32> = (0..2500).map(|i| z.signal[i % 1500]).collect();
+        assert_eq!(r.signal, expected);
+        let (zt, rt) = (z.target.as_ref().unwrap(), r.target.as_ref().unwrap());
+        assert_eq!(rt.len(), 2500);
+        assert_eq!(&rt[1500..2500], &rt[..1000]);
+        assert!(zt[1500..].iter().all(|&v| v == 0.0));
+        assert_eq!(r.features[0], z.features[0], "mean heart rate");
+        // The option is left out of the JSON (and so of cache keys) when zeros.
+        let json = serde_json::to_string(&zeros).unwrap();
+        assert!(!json.contains("pad"), "{json}");
+        assert!(
+            serde_json::to_string(&repeat)
+                .unwrap()
+                .contains(r#""pad":"repeat""#)
+        );
     }
 
     #[test]

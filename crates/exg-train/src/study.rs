@@ -38,7 +38,7 @@ use std::time::Instant;
 use candle::{DType, Device, Tensor};
 use exg_data::dataset::catalog::LabelledSet;
 use exg_model::init::SeededVarMap;
-use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Preprocessing};
+use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Pad, Preprocessing};
 use exg_signal::Hz;
 use exg_xai::target::HrvTargetConfig;
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,10 @@ pub struct StudyConfig {
     /// fixed windows; validation and test records are windowed every `hop_s` either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub random_crop: bool,
+    /// How records shorter than the model input are filled up, in training and in the saved
+    /// model's [`Preprocessing`] ([`Pad`]; left out of the JSON when zeros, the default).
+    #[serde(default, skip_serializing_if = "Pad::is_zeros")]
+    pub pad: Pad,
 }
 
 impl Default for StudyConfig {
@@ -106,6 +110,7 @@ impl Default for StudyConfig {
             init_seed: 42,
             score_classes: Vec::new(),
             random_crop: false,
+            pad: Pad::Zeros,
         }
     }
 }
@@ -198,13 +203,17 @@ impl StudyConfig {
         let hop = ((self.hop_s * fs.get()).round() as usize).max(1);
         Ok(PrepareConfig {
             target: self.target.clone(),
+            pad: self.pad,
             ..PrepareConfig::new(fs, self.model.input_len, hop)
         })
     }
 
     /// What a model trained under this configuration does to a raw record (saved in its file).
     pub fn preprocessing(&self) -> Preprocessing {
-        Preprocessing::window_zscore_at(self.model.sample_rate_hz, self.hop_s)
+        Preprocessing {
+            pad: self.pad,
+            ..Preprocessing::window_zscore_at(self.model.sample_rate_hz, self.hop_s)
+        }
     }
 }
 
