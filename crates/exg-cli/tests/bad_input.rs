@@ -130,3 +130,52 @@ fn a_flat_line_gets_no_class_and_no_peaks() {
     assert_eq!(v["n_peaks"], 0);
     std::fs::remove_dir_all(d).ok();
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_while_saving_is_one_error_and_leaves_the_old_file() {
+    // A full disk is simulated with the file-size limit (RLIMIT_FSIZE, `ulimit -f`): a write
+    // past it fails with EFBIG as one past the free space fails with ENOSPC, through the same
+    // path (the temporary file's write fails, it is removed, the target is not touched).
+    // SIGXFSZ is ignored (inherited through exec) so that the write returns the error instead
+    // of killing the process.
+    let d = std::env::temp_dir().join(format!("exg-cli-fulldisk-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let run = d.join("run");
+    let out = exg(&[
+        "train",
+        "--per-class",
+        "8",
+        "--epochs",
+        "1",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pred = d.join("predictions.csv");
+    std::fs::write(&pred, "old\n").unwrap();
+    // 16 records per class: a predictions CSV of several kB against a 2-block (1-2 kB) limit.
+    let out = Command::new("sh")
+        .args(["-c", r#"trap "" XFSZ; ulimit -f 2; exec "$@""#, "sh"])
+        .arg(env!("CARGO_BIN_EXE_exg"))
+        .args(["eval", "--model"])
+        .arg(run.join("model.safetensors"))
+        .args(["--per-class", "16", "--predictions"])
+        .arg(&pred)
+        .output()
+        .unwrap();
+    let err = error_line(&out);
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(std::fs::read_to_string(&pred).unwrap(), "old\n");
+    let leftovers: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_dir_all(&d).ok();
+}
