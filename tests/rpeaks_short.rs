@@ -123,19 +123,12 @@ fn ludb_every_lead_gate_refusals() {
     assert!(refused.len() * 200 <= leads, "{refused:?}");
 }
 
-/// The MIT-BIH reference beats (`.atr` beat symbols) of `name`, channel 0.
+/// The MIT-BIH reference beats (`.atr` beat symbols, `exg_data::dataset::mitdb`) of `name`,
+/// channel 0.
 fn mitdb_record(dir: &std::path::Path, name: &str) -> (Ecg, Vec<usize>) {
-    use exg::data::format::wfdb::read_annotations;
-    use exg::signal::score::is_beat_symbol;
-    let path = dir.join(name);
-    let ecg = read_record(&path).unwrap().ecg(0).unwrap();
-    let beats = read_annotations(&path, "atr")
-        .unwrap()
-        .into_iter()
-        .filter(|a| is_beat_symbol(&a.label))
-        .map(|a| a.sample)
-        .collect();
-    (ecg, beats)
+    let r = exg::data::dataset::mitdb::read_record(dir.join(name)).unwrap();
+    let beats = r.beats.iter().map(|b| b.sample).collect();
+    (r.record.ecg(0).unwrap(), beats)
 }
 
 /// Every full window of `w` samples of `ecg`, with its first sample.
