@@ -56,6 +56,7 @@ fn main() -> Result<()> {
                     Label::Af => Some("AFIB".into()),
                     _ => None,
                 },
+                provided: None,
                 ecg,
             }),
             Err(e) => unreadable.push(format!("{}: {e}", entry.record)),

@@ -110,6 +110,7 @@ pub fn run(quick: bool, out: &Path) -> Result<Summary> {
             id: r.id.clone(),
             label: r.label,
             class_hint: Some(r.class.name().to_string()),
+            provided: None,
             ecg: r.ecg.clone(),
         })
         .collect();

@@ -14,9 +14,12 @@ The peaks are exg's own (ungated Pan-Tompkins), written by `exg score-peaks --wr
     $E score-peaks /tmp/gate/noise --dataset unannotated --write-peaks /tmp/gate/gen60
     python3 tools/signal_gate_variants.py table /tmp/gate ../shared/data
 
-It prints, per variant (alignment tolerance, slope-prominence threshold), the signals refused of
+`table` prints, per variant (alignment tolerance, slope-prominence threshold), the signals refused of
 each genuine set and the signals passed of each noise set (docs/signal-rpeaks.md, "Signal-quality
-gate"). Needs numpy, scipy, wfdb.
+gate"). `sweep` (same arguments) prints the variants measured for CPSC 2019 afterwards: the
+window's half-width, smoothing and alignment tolerance, and a prominence override (a record also
+passes when its slope prominence is >= P and its consistent fraction >= c); docs/benchmarks.md,
+"What was tried for CPSC 2019". Needs numpy, scipy, wfdb.
 """
 import json
 import sys
@@ -46,8 +49,8 @@ def unit_residual(w):
     return w / np.where(n == 0, 1, n)
 
 
-def consistent_fraction(x, fs, peaks, lag_s, thr=0.9, nb=2):
-    wl = windows(x, peaks, fs, lag_s)
+def consistent_fraction(x, fs, peaks, lag_s, thr=0.9, nb=2, hw_s=0.1, sm_s=0.02):
+    wl = windows(x, peaks, fs, lag_s, hw_s, sm_s)
     if wl is None or len(wl) < 4:
         return None
     lag = round(lag_s * fs)
@@ -151,8 +154,47 @@ def table(peaks_dir, data):
             print(f"lag {lag * 1000:.0f} ms, prominence >= {r_min} | " + " | ".join(cells))
 
 
+def sweep(peaks_dir, data):
+    sets = load(peaks_dir, data)
+    noise = {"nst0", "nst1", "gen", "gen60"}
+    sets.pop("mitdb", None)  # 8,640 windows: minutes per variant; `table` covers it
+    prom = {s: [slope_prominence(x, fs, np.asarray(pk, dtype=int)) for x, fs, pk in items]
+            for s, items in sets.items()}
+
+    def count(s, ok):
+        return sum(ok) if s in noise else len(ok) - sum(ok)
+
+    print("variant | " + " | ".join(f"{s} ({'passed' if s in noise else 'refused'} of {len(v)})"
+                                    for s, v in sets.items()))
+    base = {}
+    for hw, sm, lag in [(0.1, 0.02, 0.008), (0.1, 0.01, 0.008), (0.1, 0.0, 0.008),
+                        (0.075, 0.02, 0.008), (0.075, 0.01, 0.008), (0.06, 0.02, 0.008),
+                        (0.06, 0.01, 0.008), (0.1, 0.02, 0.012), (0.1, 0.02, 0.016),
+                        (0.1, 0.02, 0.024)]:
+        cells = []
+        for s, items in sets.items():
+            c = [consistent_fraction(x, fs, pk, lag, hw_s=hw, sm_s=sm) for x, fs, pk in items]
+            if (hw, sm, lag) == (0.1, 0.02, 0.008):
+                base[s] = c
+            ok = [(ci is None or ci >= 0.5) and (p is None or p >= 5) for ci, p in zip(c, prom[s])]
+            cells.append(str(count(s, ok)))
+        print(f"window ±{hw * 1000:.0f} ms, smoothing {sm * 1000:.0f} ms, lag {lag * 1000:.0f} ms | "
+              + " | ".join(cells), flush=True)
+    for p_min in (6, 8, 10, 15):
+        for c_min in (0.2, 0.25, 0.3):
+            cells = []
+            for s in sets:
+                ok = [((c is None or c >= 0.5) or (p is not None and p >= p_min and c >= c_min))
+                      and (p is None or p >= 5) for c, p in zip(base[s], prom[s])]
+                cells.append(str(count(s, ok)))
+            print(f"default, or prominence >= {p_min} and consistent >= {c_min} | "
+                  + " | ".join(cells))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "noise":
         write_noise(sys.argv[2])
+    elif sys.argv[1] == "sweep":
+        sweep(sys.argv[2], sys.argv[3])
     else:
         table(sys.argv[2], sys.argv[3])

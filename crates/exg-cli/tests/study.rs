@@ -340,3 +340,71 @@ fn shipped_cinc2017_model_evaluates_a_release_layout_folder() {
     assert!(out.contains("A00001.hea: "), "{out}");
     std::fs::remove_dir_all(d).ok();
 }
+
+/// The paper's Chapman protocol with the features taken from `Diagnostics.xlsx`
+/// (`--features diagnostics`) instead of computed: the run's configuration says so and the
+/// feature branch takes the table's 11 columns. A smoke test on the 35 local waveforms.
+#[test]
+fn chapman_diagnostics_features_run_end_to_end() {
+    let Some(chapman) = exg_data::testdata::dir("chapman") else {
+        return;
+    };
+    let d = dir("chapman-diagnostics");
+    let out = d.join("run");
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/chapman/study-paper.json"
+    );
+    let mut args = vec![
+        "cv",
+        "--dataset",
+        "chapman",
+        "--data-dir",
+        chapman.to_str().unwrap(),
+        "--classes",
+        "group4",
+        "--config",
+        config,
+        "--features",
+        "diagnostics",
+        "--epochs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.push("--print-config");
+    let printed: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+    assert_eq!(printed["features"], "provided");
+    assert_eq!(printed["model"]["aux"]["n_features"], 11);
+    args.pop();
+    ok(&args);
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["folds"].as_array().unwrap().len(), 5);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(saved["config"]["features"], "provided");
+    std::fs::remove_dir_all(d).ok();
+}
+
+/// Only Chapman ships a diagnostics table: elsewhere `--features diagnostics` is a clear error
+/// before any run folder is made.
+#[test]
+fn diagnostics_features_need_the_chapman_dataset() {
+    let d = dir("diagnostics-synthetic");
+    let out = d.join("run");
+    let err = fails(&[
+        "cv",
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "4",
+        "--features",
+        "diagnostics",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("--dataset chapman"), "{err}");
+    assert!(!out.exists());
+    std::fs::remove_dir_all(d).ok();
+}

@@ -17,10 +17,12 @@
 //!    length, padded to at least one window), for random-crop training.
 //! 4. **Per-window z-score**: `(x - mean) / sd` over the window's real samples (population sd);
 //!    a flat window (sd < 1e-9 of the signal's unit) is only centred.
-//! 5. **Features**: the 17 time-domain HRV features of EXGnet
-//!    ([`HrvTime::exgnet17`](exg_features::HrvTime::exgnet17)) of each window (raw, un-z-scored
-//!    signal and the R-peaks inside the window), as `f32`, **NaN where a feature is invalid**.
-//!    The trainer refuses NaN: run [`standardize_fold`] first.
+//! 5. **Features** ([`PrepareConfig::features`]): by default the 17 time-domain HRV features of
+//!    EXGnet ([`HrvTime::exgnet17`](exg_features::HrvTime::exgnet17)) of each window (raw,
+//!    un-z-scored signal and the R-peaks inside the window); with [`FeatureSource::Provided`]
+//!    the record's own values ([`Source::provided`], e.g. Chapman's `Diagnostics.xlsx`
+//!    measurements), the same for each of its windows. As `f32`, **NaN where a feature is
+//!    invalid** or missing. The trainer refuses NaN: run [`standardize_fold`] first.
 //! 6. **Attention target**: [`HrvTarget`] of each window (its peaks, the record's class hint);
 //!    `None` when the target is missing (too few beats, ...), counted in
 //!    [`PrepareStats::windows_without_target`].
@@ -30,8 +32,8 @@
 //! `f64`, which holds every `f32` exactly, and invalid features as `null`) with
 //! [`write_atomic`], so a killed run leaves whole files only. The key is the 64-bit FNV-1a hash
 //! (Fowler–Noll–Vo, offset basis `0xcbf29ce484222325`, prime `0x100000001b3`) of
-//! [`CACHE_VERSION`], the JSON of the [`PrepareConfig`], the class hint, the record's
-//! sampling rate and its samples (little-endian `f64` bits), so a changed signal or config
+//! [`CACHE_VERSION`], the JSON of the [`PrepareConfig`], the class hint, the provided feature
+//! values (with [`FeatureSource::Provided`]), the record's sampling rate and its samples (little-endian `f64` bits), so a changed signal or config
 //! misses. The id and the label are not part of the key (a renamed record hits); the label is
 //! applied after loading. A file that cannot be parsed, or whose stored key differs (a hash
 //! collision), is recomputed and rewritten.
@@ -42,7 +44,7 @@
 //! use exg_train::prepare::{prepare, standardize_fold, PrepareConfig, Source};
 //!
 //! let syn = generate(&SyntheticConfig { seed: 1, ..SyntheticConfig::new(Hz::new(500.0)?, 25.0) })?;
-//! let src = Source { id: "r1".into(), label: 0, class_hint: None, ecg: syn.ecg };
+//! let src = Source { id: "r1".into(), label: 0, class_hint: None, provided: None, ecg: syn.ecg };
 //! let cfg = PrepareConfig::new(Hz::new(250.0)?, 2500, 1250);
 //! let dir = std::env::temp_dir().join(format!("exg-prepare-doc-{}", std::process::id()));
 //! let (mut records, stats) = prepare(&[src], &cfg, Some(&dir))?;
@@ -73,6 +75,27 @@ use crate::{Error, Result};
 /// change to either misses old files.
 pub const CACHE_VERSION: &str = "exg-train prepare v1";
 
+/// Where the quantitative features of the train-only branch come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureSource {
+    /// EXGnet's 17 time-domain HRV features, computed on each window from its R-peaks.
+    #[default]
+    Computed,
+    /// The values that come with each record ([`Source::provided`]), such as the GE MUSE
+    /// measurements of Chapman's `Diagnostics.xlsx` that the EXGnet authors used; the same
+    /// for every window of a record. Made on the whole 12-lead record, they are not recomputed
+    /// from the lead a study trains on.
+    Provided,
+}
+
+impl FeatureSource {
+    /// `true` for the default, [`FeatureSource::Computed`] (serde's `skip_serializing_if`).
+    pub fn is_computed(&self) -> bool {
+        *self == FeatureSource::Computed
+    }
+}
+
 /// How records are turned into windows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PrepareConfig {
@@ -98,6 +121,10 @@ pub struct PrepareConfig {
     /// length. (Left out of the JSON when zeros, so earlier cache keys stay valid.)
     #[serde(default, skip_serializing_if = "Pad::is_zeros")]
     pub pad: Pad,
+    /// Where the features come from ([`FeatureSource`]; left out of the JSON when computed, so
+    /// earlier cache keys stay valid).
+    #[serde(default, skip_serializing_if = "FeatureSource::is_computed")]
+    pub features: FeatureSource,
 }
 
 impl PrepareConfig {
@@ -110,6 +137,7 @@ impl PrepareConfig {
             target: HrvTargetConfig::default(),
             whole: false,
             pad: Pad::Zeros,
+            features: FeatureSource::Computed,
         }
     }
 
@@ -133,6 +161,9 @@ pub struct Source {
     pub label: usize,
     /// Class code handed to the attention target as a hint (e.g. `"AFIB"`); `None` for none.
     pub class_hint: Option<String>,
+    /// The record's own feature values, for [`FeatureSource::Provided`] (`None` inside: a
+    /// missing value); unused, and may be `None`, when the features are computed.
+    pub provided: Option<Vec<Option<f64>>>,
     /// The signal, at any rate.
     pub ecg: Ecg,
 }
@@ -196,6 +227,15 @@ pub fn cache_key(src: &Source, cfg: &PrepareConfig) -> Result<String> {
         h = fnv1a(h, part);
     }
     h = fnv1a(h, &u8::from(src.class_hint.is_some()).to_le_bytes());
+    if cfg.features == FeatureSource::Provided {
+        let values = src.provided.as_deref().unwrap_or_default();
+        h = fnv1a(h, &(values.len() as u64).to_le_bytes());
+        for v in values {
+            // A missing value and every number hash differently (NaN's bits are never stored).
+            h = fnv1a(h, &v.unwrap_or(f64::NAN).to_bits().to_le_bytes());
+            h = fnv1a(h, &u8::from(v.is_some()).to_le_bytes());
+        }
+    }
     h = fnv1a(h, &src.ecg.fs().get().to_bits().to_le_bytes());
     h = fnv1a(h, &(src.ecg.len() as u64).to_le_bytes());
     for x in src.ecg.samples() {
@@ -215,6 +255,19 @@ fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<Cach
     let detection = default_detector().detect(&ecg).map_err(|e| ctx(&e))?;
     let peaks = detection.peaks.indices();
     let extractor = HrvTime::exgnet17();
+    let provided = match cfg.features {
+        FeatureSource::Computed => None,
+        FeatureSource::Provided => Some(
+            src.provided
+                .as_deref()
+                .ok_or_else(|| ctx(&"no provided feature values (the features are `provided`)"))?,
+        ),
+    };
+    // Stored as the trainer will see them: `f32`, invalid (non-finite or missing) as `None`.
+    let as_f32 = |v: f64| {
+        let f = v as f32;
+        f.is_finite().then_some(f64::from(f))
+    };
     let x = ecg.samples();
     // Whole-record mode: one "window" spanning the record (padded to at least `input_len`).
     let (len, starts) = if cfg.whole {
@@ -243,16 +296,16 @@ fn compute(src: &Source, cfg: &PrepareConfig, target: &HrvTarget) -> Result<Cach
             .map(|&p| p - start)
             .collect();
         let wpeaks = RPeaks::new(wpeaks, cfg.fs, seen).map_err(|e| ctx(&e))?;
-        let features = extractor
-            .extract(&wecg, &wpeaks)
-            .map_err(|e| ctx(&e))?
-            .values_or(f64::NAN)
-            .into_iter()
-            .map(|v| {
-                let f = v as f32;
-                f.is_finite().then_some(f64::from(f))
-            })
-            .collect();
+        let features = match provided {
+            Some(values) => values.iter().map(|v| v.and_then(as_f32)).collect(),
+            None => extractor
+                .extract(&wecg, &wpeaks)
+                .map_err(|e| ctx(&e))?
+                .values_or(f64::NAN)
+                .into_iter()
+                .map(as_f32)
+                .collect(),
+        };
         let target = target
             .target(&wecg, &wpeaks, src.class_hint.as_deref())
             .map_err(|e| ctx(&e))?
@@ -531,6 +584,7 @@ mod tests {
             id: id.into(),
             label: 1,
             class_hint: None,
+            provided: None,
             ecg: syn.ecg,
         }
     }
@@ -647,6 +701,7 @@ mod tests {
             id: "flat".into(),
             label: 0,
             class_hint: None,
+            provided: None,
             ecg: Ecg::new(vec![0.0; 5000], hz(250.0)).unwrap(),
         };
         let cfg = PrepareConfig::new(hz(250.0), 2500, 2500);
@@ -706,6 +761,7 @@ mod tests {
         );
         let hint = Source {
             class_hint: Some("AFIB".into()),
+            provided: None,
             ..srcs[0].clone()
         };
         assert_eq!(
@@ -733,6 +789,59 @@ mod tests {
         assert_eq!(bits(&redo), bits(&first));
         assert_eq!(prepare(&srcs, &cfg, Some(&dir)).unwrap().1.cache_hits, 2);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn provided_features_fill_every_window_and_key_the_cache() {
+        let dir = temp_dir("provided");
+        let cfg = PrepareConfig {
+            features: FeatureSource::Provided,
+            ..PrepareConfig::new(hz(250.0), 2500, 1250)
+        };
+        let src = Source {
+            provided: Some(vec![Some(72.0), None, Some(0.1), Some(f64::INFINITY)]),
+            ..source("p", 360.0, 20.0, 5)
+        };
+        let (recs, s) = prepare(std::slice::from_ref(&src), &cfg, Some(&dir)).unwrap();
+        assert_eq!(s.cache_misses, 1);
+        assert!(recs[0].windows.len() > 1);
+        for w in &recs[0].windows {
+            // Stored as f32 like computed features; missing and non-finite values are NaN.
+            assert_eq!(w.features[0], 72.0);
+            assert!(w.features[1].is_nan() && w.features[3].is_nan());
+            assert_eq!(w.features[2], 0.1f32);
+        }
+        let misses = |src: &Source, cfg: &PrepareConfig| {
+            prepare(std::slice::from_ref(src), cfg, Some(&dir))
+                .unwrap()
+                .1
+                .cache_misses
+        };
+        // The same values hit; another value, or computed features, miss.
+        assert_eq!(misses(&src, &cfg), 0);
+        let other = Source {
+            provided: Some(vec![Some(73.0), None, Some(0.1), Some(f64::INFINITY)]),
+            ..src.clone()
+        };
+        assert_eq!(misses(&other, &cfg), 1);
+        let computed = PrepareConfig {
+            features: FeatureSource::Computed,
+            ..cfg.clone()
+        };
+        assert_eq!(misses(&src, &computed), 1);
+        let (c, _) = prepare(std::slice::from_ref(&src), &computed, Some(&dir)).unwrap();
+        assert_eq!(c[0].windows[0].features.len(), 17);
+        // Provided features without values: a typed error naming the record.
+        let bare = Source {
+            provided: None,
+            ..src.clone()
+        };
+        let err = prepare(&[bare], &cfg, None).unwrap_err();
+        assert!(
+            matches!(&err, Error::Input(m) if m.contains("record p") && m.contains("provided")),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     fn rec(id: &str, features: &[&[f32]]) -> Record {

@@ -37,6 +37,7 @@ use std::time::Instant;
 
 use candle::{DType, Device, Tensor};
 use exg_data::dataset::catalog::LabelledSet;
+use exg_features::{FeatureExtractor, HrvTime};
 use exg_model::init::SeededVarMap;
 use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Pad, Preprocessing};
 use exg_signal::Hz;
@@ -47,7 +48,9 @@ use crate::checkpoint::write_atomic;
 use crate::cv::{Evaluation, Folds, Record, Summary, inner_split, predict_records};
 use crate::metrics::MeanSd;
 use crate::optim::AdamWConfig;
-use crate::prepare::{PrepareConfig, PrepareStats, Source, prepare, standardize_fold};
+use crate::prepare::{
+    FeatureSource, PrepareConfig, PrepareStats, Source, prepare, standardize_fold,
+};
 use crate::trainer::{
     Checkpoints, EpochLog, Example, Models, Progress, Selection, TrainConfig, argmax, fit,
 };
@@ -84,6 +87,11 @@ pub struct StudyConfig {
     /// model's [`Preprocessing`] ([`Pad`]; left out of the JSON when zeros, the default).
     #[serde(default, skip_serializing_if = "Pad::is_zeros")]
     pub pad: Pad,
+    /// Where the feature branch's inputs come from ([`FeatureSource`]; left out of the JSON
+    /// when computed, the default). With `provided`, every record needs its values
+    /// ([`Source::provided`]) and `model.aux.n_features` must be their number.
+    #[serde(default, skip_serializing_if = "FeatureSource::is_computed")]
+    pub features: FeatureSource,
 }
 
 impl Default for StudyConfig {
@@ -111,6 +119,7 @@ impl Default for StudyConfig {
             score_classes: Vec::new(),
             random_crop: false,
             pad: Pad::Zeros,
+            features: FeatureSource::Computed,
         }
     }
 }
@@ -204,6 +213,7 @@ impl StudyConfig {
         Ok(PrepareConfig {
             target: self.target.clone(),
             pad: self.pad,
+            features: self.features,
             ..PrepareConfig::new(fs, self.model.input_len, hop)
         })
     }
@@ -353,6 +363,7 @@ impl From<LabelledSet> for StudyData {
                     id: r.id,
                     label: r.label,
                     class_hint: r.class_hint,
+                    provided: None,
                     ecg: r.ecg,
                 })
                 .collect(),
@@ -718,6 +729,55 @@ impl Prepared {
     }
 }
 
+/// Checks, before a run folder is made, that the feature branch (when it is trained) takes as
+/// many features as the records will give: the 17 computed HRV features, or each record's
+/// provided values.
+fn check_feature_width(data: &StudyData, cfg: &StudyConfig) -> Result<()> {
+    let Some(aux) = cfg
+        .model
+        .aux
+        .as_ref()
+        .filter(|_| cfg.train.lambda_features > 0.0)
+    else {
+        return Ok(());
+    };
+    let mismatch = |what: String| {
+        Error::Input(format!(
+            "{what}, the model's feature branch takes model.aux.n_features = {}",
+            aux.n_features
+        ))
+    };
+    match cfg.features {
+        FeatureSource::Computed => {
+            let n = HrvTime::exgnet17().schema().len();
+            if n != aux.n_features {
+                return Err(mismatch(format!("the computed HRV features are {n}")));
+            }
+        }
+        FeatureSource::Provided => {
+            for r in &data.records {
+                match &r.provided {
+                    None => {
+                        return Err(Error::Input(format!(
+                            "record {}: no provided feature values (the features are `provided`)",
+                            r.id
+                        )));
+                    }
+                    Some(v) if v.len() != aux.n_features => {
+                        return Err(mismatch(format!(
+                            "record {} has {} provided features",
+                            r.id,
+                            v.len()
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn prepare_all(
     data: &StudyData,
     cfg: &StudyConfig,
@@ -775,6 +835,7 @@ pub fn cross_validate(
     } else {
         1
     })?;
+    check_feature_width(data, &cfg)?;
     open_run(out, &run_config(data, &cfg, "cv"), opts.resume)?;
     let prepared = prepare_all(data, &cfg, out, opts)?;
     let (records, stats, seconds) = (&prepared.windows, &prepared.stats, &prepared.seconds);
@@ -900,6 +961,7 @@ pub fn train_model(
     let started = Instant::now();
     let cfg = cfg.resolved(&data.classes)?;
     data.require_classes(1)?;
+    check_feature_width(data, &cfg)?;
     open_run(out, &run_config(data, &cfg, "train"), opts.resume)?;
     let prepared = prepare_all(data, &cfg, out, opts)?;
     let stats = prepared.stats.clone();

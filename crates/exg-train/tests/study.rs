@@ -39,6 +39,7 @@ fn data() -> StudyData {
         id: r.id,
         label: r.label,
         class_hint: Some(r.class.name().to_string()),
+        provided: None,
         ecg: r.ecg,
     })
     .collect();
@@ -380,4 +381,45 @@ fn inconsistent_standardizer_is_refused() {
         let s: Standardizer = serde_json::from_str(json).unwrap();
         assert!(s.apply(&mut records).is_err(), "{json}");
     }
+}
+
+/// `features: provided` (the paper's Chapman protocol with `Diagnostics.xlsx` values): the
+/// records' own values feed the feature branch, whose width must match them.
+#[test]
+fn provided_features_train_the_feature_branch_and_must_match_its_width() {
+    let mut data = data();
+    for (i, r) in data.records.iter_mut().enumerate() {
+        // Three record-level values, one of them missing on some records.
+        let missing = i % 5 == 0;
+        r.provided = Some(vec![
+            Some(r.label as f64 * 30.0 + 60.0),
+            (!missing).then_some(i as f64),
+            Some(0.5),
+        ]);
+    }
+    let mut cfg = config();
+    cfg.features = exg_train::prepare::FeatureSource::Provided;
+    cfg.train.epochs = 1;
+    let out = scratch("provided");
+    let err = cross_validate(&data, &cfg, &out, &RunOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(&err, Error::Input(m) if m.contains("has 3 provided features") && m.contains("n_features = 17")),
+        "{err}"
+    );
+    assert!(
+        !out.exists(),
+        "the width is checked before the run folder is made"
+    );
+    cfg.model.aux.as_mut().unwrap().n_features = 3;
+    let r = cross_validate(&data, &cfg, &out, &RunOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!(r.folds.len(), 3);
+    assert!(
+        r.folds
+            .iter()
+            .all(|f| f.history[0].ce_features.is_finite() && f.history[0].ce_features > 0.0)
+    );
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(saved["config"]["features"], "provided");
+    std::fs::remove_dir_all(&out).ok();
 }

@@ -62,6 +62,24 @@ pub const COLUMNS: [&str; 16] = [
     "TOffset",
 ];
 
+/// The quantitative columns of `Diagnostics.xlsx` (GE MUSE measurements on the 12-lead
+/// record), in the order of [`DiagnosticsRow::quantitative`]: what the EXGnet authors fed their
+/// feature branch on Chapman (`exg_features::CHAPMAN_DIAGNOSTICS` names the same columns with
+/// their units).
+pub const QUANTITATIVE_COLUMNS: [&str; 11] = [
+    "VentricularRate",
+    "AtrialRate",
+    "QRSDuration",
+    "QTInterval",
+    "QTCorrected",
+    "RAxis",
+    "TAxis",
+    "QRSCount",
+    "QOnset",
+    "QOffset",
+    "TOffset",
+];
+
 const FORMAT: &str = "Chapman diagnostics";
 
 /// Patient sex as written in the `Gender` column.
@@ -117,6 +135,34 @@ impl DiagnosticsRow {
             .split_whitespace()
             .filter(|c| !c.eq_ignore_ascii_case("NONE"))
             .collect()
+    }
+
+    /// The row's [`QUANTITATIVE_COLUMNS`], in that order.
+    ///
+    /// ```
+    /// use exg_data::dataset::chapman::{QUANTITATIVE_COLUMNS, read_diagnostics};
+    /// let rows = read_diagnostics(concat!(env!("CARGO_MANIFEST_DIR"),
+    ///     "/tests/fixtures/datasets/chapman_mini/Diagnostics.csv"))?;
+    /// let q = rows[0].quantitative();
+    /// assert_eq!(q.len(), QUANTITATIVE_COLUMNS.len());
+    /// assert_eq!(q[0], rows[0].ventricular_rate);
+    /// assert_eq!(q[10], f64::from(rows[0].t_offset));
+    /// # Ok::<(), exg_data::Error>(())
+    /// ```
+    pub fn quantitative(&self) -> [f64; 11] {
+        [
+            self.ventricular_rate,
+            self.atrial_rate,
+            self.qrs_duration,
+            self.qt_interval,
+            self.qt_corrected,
+            self.r_axis,
+            self.t_axis,
+            f64::from(self.qrs_count),
+            f64::from(self.q_onset),
+            f64::from(self.q_offset),
+            f64::from(self.t_offset),
+        ]
     }
 
     /// True when the record has conditions besides its rhythm (`Beat` is not `NONE`).

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use exg_data::dataset::catalog::DatasetSpec;
+use exg_data::dataset::chapman::{Chapman, QUANTITATIVE_COLUMNS};
+use exg_train::prepare::FeatureSource;
 use exg_train::study::{Ablation, StudyConfig, StudyData};
 
 pub mod cv;
@@ -103,6 +105,11 @@ pub struct RunArgs {
     /// Seed of the folds, the batch order and the initial weights (overrides the configuration).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The feature branch's inputs: `computed` (EXGnet's 17 HRV features of each window, the
+    /// default) or `diagnostics` (`--dataset chapman`: the 11 GE MUSE measurements of
+    /// `Diagnostics.xlsx`, as the EXGnet authors did; sets `model.aux.n_features` to 11).
+    #[arg(long, value_enum)]
+    pub features: Option<FeaturesArg>,
     /// Switch one component off: `full`, `no-xai`, `no-features`, `plain-conv`.
     #[arg(long, default_value = "full", value_parser = parse_ablation)]
     pub ablation: Ablation,
@@ -121,6 +128,15 @@ pub struct RunArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Values of `--features`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeaturesArg {
+    /// EXGnet's 17 time-domain HRV features, computed on each window.
+    Computed,
+    /// Chapman's `Diagnostics.xlsx` measurements (11 columns), one set per record.
+    Diagnostics,
 }
 
 fn parse_ablation(s: &str) -> Result<Ablation, String> {
@@ -147,6 +163,16 @@ impl RunArgs {
                     .with_context(|| format!("{}: not a study configuration", path.display()))?
             }
         };
+        match self.features {
+            None => {}
+            Some(FeaturesArg::Computed) => cfg.features = FeatureSource::Computed,
+            Some(FeaturesArg::Diagnostics) => {
+                cfg.features = FeatureSource::Provided;
+                if let Some(aux) = cfg.model.aux.as_mut() {
+                    aux.n_features = QUANTITATIVE_COLUMNS.len();
+                }
+            }
+        }
         if let Some(e) = self.epochs {
             cfg.train.epochs = e;
         }
@@ -190,7 +216,32 @@ pub fn config_or_data(
         return Ok(None);
     }
     data.require_independent_records()?;
-    data.load().map(Some)
+    let mut study = data.load()?;
+    if cfg.features == FeatureSource::Provided {
+        attach_diagnostics(data, &mut study)?;
+    }
+    Ok(Some(study))
+}
+
+/// Gives every record of a Chapman study its `Diagnostics.xlsx` measurements
+/// ([`QUANTITATIVE_COLUMNS`]) as provided features.
+fn attach_diagnostics(data: &DatasetArgs, study: &mut StudyData) -> anyhow::Result<()> {
+    let dir = match (data.dataset.as_str(), &data.data_dir) {
+        ("chapman", Some(dir)) => dir,
+        _ => anyhow::bail!(
+            "provided features (`--features diagnostics`) come from Chapman's Diagnostics.xlsx: \
+             use them with --dataset chapman (dataset here: {})",
+            data.dataset
+        ),
+    };
+    let db = Chapman::open(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for r in &mut study.records {
+        let row = db
+            .row(&r.id)
+            .with_context(|| format!("record {} has no row in the diagnostics table", r.id))?;
+        r.provided = Some(row.quantitative().into_iter().map(Some).collect());
+    }
+    Ok(())
 }
 
 /// The device `--device NAME` asks for.
