@@ -28,12 +28,14 @@ step() { # name, then the exg arguments; the wall time of each invocation goes t
 }
 
 # 1. The deployable model on all records: the dataset's default configuration (paper trunk at
-#    125 Hz, a random 30-s crop of each record per epoch, 30 epochs; `exg cv --dataset cinc2017
-#    --print-config`), 10 % of the records held out (stratified) to select the epoch.
+#    125 Hz, a random 30-s crop of each record per epoch, records under 30 s repeated, 30
+#    epochs, the last kept; `exg cv --dataset cinc2017 --out X --print-config`), 10 % of the
+#    records held out (stratified) and scored every epoch.
 step final train "${common[@]}"
 # 2. The same configuration in 5-fold cross-validation.
 step cv-full cv "${common[@]}"
-# 3. Ablations on the same folds with the smaller `edge`-size trunk (study-small.json).
+# 3. Ablations on the same folds with the smaller `edge`-size trunk (study-small.json, which
+#    pins the recipe the ablations started with: zero padding, best validation epoch).
 for a in full no-xai no-features plain-conv; do
   step "small-$a" cv "${common[@]}" --config "$here/study-small.json" --ablation "$a"
 done

@@ -199,6 +199,39 @@ fn same_seed_same_bits() {
     assert_eq!(params(&a), params(&b));
 }
 
+/// `keep_last_epoch`: the validation split is scored but chooses nothing: the model is the one
+/// a run without any validation split ends with (training never sees the split), bit for bit.
+#[test]
+fn keep_last_epoch_keeps_the_last_model_and_still_logs_validation() {
+    let cfg = TrainConfig {
+        epochs: 4,
+        keep_last_epoch: true,
+        ..config()
+    };
+    let (a, b) = (build(5), build(5));
+    let oa = train(&a, &cfg, &Checkpoints::default(), &mut || {}).unwrap();
+    assert_eq!(oa.selected_epoch, 4);
+    assert!(oa.history.iter().all(|e| e.val_score.is_some()));
+    let models = Models {
+        classifier: &b.net,
+        features: Some(&b.head),
+    };
+    let ob = fit(
+        &models,
+        &examples(96, 1),
+        &[],
+        &TrainConfig {
+            keep_last_epoch: false,
+            ..cfg
+        },
+        &Checkpoints::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(ob.selected_epoch, 4);
+    assert_eq!(params(&a), params(&b));
+}
+
 const CHILD_ENV: &str = "EXG_TRAIN_TEST_CHILD_DIR";
 
 /// The child role of `killed_mid_epoch_resumes_to_the_same_result`: trains with checkpoints,
