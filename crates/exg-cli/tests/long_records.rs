@@ -1,6 +1,6 @@
-//! Long recordings: `exg peaks` and `exg hrv` stream a synthetic 2-lead, 360 Hz WFDB record
-//! (written in pieces by `support/long_record.rs`, never held whole) in memory that does not
-//! grow with its length, and find its beats. Peak memory is the child's own maximum resident
+//! Long recordings: `exg peaks` and `exg hrv` stream a synthetic 2-lead, 360 Hz record, WFDB
+//! or EDF (written in pieces by `support/long_record.rs`, never held whole), in memory that does
+//! not grow with its length, and find its beats. Peak memory is the child's own maximum resident
 //! set (`wait4`'s `ru_maxrss`), compared between a 1-h and a 24-h record with a generous
 //! margin; nothing here depends on timing. The whole test takes about 10 s in release (most of
 //! it writing the 93 MB record); `--nocapture` prints the measurements.
@@ -81,11 +81,22 @@ struct Run {
     hrv_rss_kib: u64,
 }
 
+/// The file format of a long record.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Wfdb,
+    Edf,
+}
+
 /// Writes a `hours`-long record, runs `exg peaks` (gated per minute) and `exg hrv` on it, checks
 /// the beats, and returns the peak memory of both.
-fn run(dir: &Path, hours: f64) -> Run {
+fn run(dir: &Path, hours: f64, kind: Kind) -> Run {
     let name = format!("long{hours}h");
-    let w = long_record::write(dir, &name, hours, None).unwrap();
+    let w = match kind {
+        Kind::Wfdb => long_record::write(dir, &name, hours, None),
+        Kind::Edf => long_record::write_edf(dir, &name, hours),
+    }
+    .unwrap();
     let hea = w.header.to_str().unwrap();
 
     let (out, peaks_rss_kib) = exg_measured(&["peaks", hea, "--gate-segments", "60"]);
@@ -106,7 +117,7 @@ fn run(dir: &Path, hours: f64) -> Run {
     let se = m.pairs.len() as f64 / w.beats.len() as f64;
     let ppv = m.pairs.len() as f64 / peaks.len() as f64;
     eprintln!(
-        "{hours} h: {} beats, {} detected, Se {:.4} %, +P {:.4} %",
+        "{kind:?} {hours} h: {} beats, {} detected, Se {:.4} %, +P {:.4} %",
         w.beats.len(),
         peaks.len(),
         100.0 * se,
@@ -135,8 +146,12 @@ fn run(dir: &Path, hours: f64) -> Run {
     );
 
     std::fs::remove_file(&w.header).unwrap();
-    std::fs::remove_file(dir.join(format!("{name}.dat"))).unwrap();
-    eprintln!("{hours} h: peak RSS exg peaks {peaks_rss_kib} KiB, exg hrv {hrv_rss_kib} KiB");
+    if let Kind::Wfdb = kind {
+        std::fs::remove_file(dir.join(format!("{name}.dat"))).unwrap();
+    }
+    eprintln!(
+        "{kind:?} {hours} h: peak RSS exg peaks {peaks_rss_kib} KiB, exg hrv {hrv_rss_kib} KiB"
+    );
     Run {
         hours,
         peaks_rss_kib,
@@ -164,8 +179,17 @@ fn assert_bounded(short: &Run, long: &Run) {
 #[test]
 fn long_records_24h_memory_does_not_grow_and_beats_are_found() {
     let dir = TempDir::new("24h");
-    let short = run(&dir.0, 1.0);
-    let long = run(&dir.0, 24.0);
+    let short = run(&dir.0, 1.0, Kind::Wfdb);
+    let long = run(&dir.0, 24.0, Kind::Wfdb);
+    assert_bounded(&short, &long);
+}
+
+/// The same for EDF, read one 1-s data record at a time (`exg_data::format::edf::EdfReader`).
+#[test]
+fn long_edf_records_24h_memory_does_not_grow_and_beats_are_found() {
+    let dir = TempDir::new("24h-edf");
+    let short = run(&dir.0, 1.0, Kind::Edf);
+    let long = run(&dir.0, 24.0, Kind::Edf);
     assert_bounded(&short, &long);
 }
 

@@ -116,3 +116,34 @@ fn channel_selection() {
         Err(exg_data::Error::NoSuchChannel(_))
     ));
 }
+
+/// `EdfReader` hands out the file one data record at a time; its blocks put together are what
+/// `read_edf` reads (checked against pyedflib above), gaps of EDF+D included, bit for bit.
+#[test]
+fn streamed_blocks_are_the_whole_read() {
+    for name in ["edf_plain.edf", "edfplus_c.edf", "edfplus_d.edf"] {
+        let whole = edf::read_edf(fixture(name)).unwrap();
+        let mut reader = edf::EdfReader::open(fixture(name), None).unwrap();
+        assert_eq!(reader.fs(), whole.fs, "{name}");
+        let names: Vec<String> = whole.channels.iter().map(|c| c.name.clone()).collect();
+        assert_eq!(reader.channel_names(), names, "{name}");
+        let mut joined = vec![Vec::new(); names.len()];
+        let mut blocks = 0;
+        while let Some(block) = reader.next_block().unwrap() {
+            for (out, b) in joined.iter_mut().zip(block) {
+                out.extend(b);
+            }
+            blocks += 1;
+        }
+        assert!(blocks > 1, "{name}: one block per data record");
+        assert!(reader.declared_frames() <= joined[0].len(), "{name}");
+        for (ch, j) in whole.channels.iter().zip(&joined) {
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&ch.samples), bits(j), "{name} {}", ch.name);
+        }
+        assert!(
+            reader.next_block().unwrap().is_none(),
+            "{name}: stays at the end"
+        );
+    }
+}

@@ -9,7 +9,7 @@
 //! Output: `{"fs", "n_peaks", "duration_s", "detector"?, "features": {NAME: {"value", "unit",
 //! "valid", "reason"?}}}`. Invalid features have `"value": null` and a reason, never NaN.
 //!
-//! WFDB records longer than 10 minutes are streamed (read in chunks, detected with
+//! WFDB and EDF records longer than 10 minutes are streamed (read in chunks, detected with
 //! `exg_signal::rpeaks::RecordStream`: the same peaks as whole-record detection): the peak-based
 //! time-domain and Poincaré features use every beat of the record; the spectra (Welch, Lomb),
 //! entropies, rhythm features and the signal features (P-wave presence, morphology) its first
@@ -124,7 +124,7 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
             })
         }
         (Some(path), None) => {
-            let long = super::long_wfdb_lead(path, args.fs, args.channel)?;
+            let long = super::long_lead(path, args.fs, args.channel)?;
             match (long, registry.streaming(&args.detector)) {
                 (Some(lead), Some(detector)) => streamed(&args, path, lead, detector.as_ref())?,
                 _ => whole(&args, path, registry)?,
@@ -173,7 +173,7 @@ fn whole(args: &Args, path: &Path, registry: &Registry) -> anyhow::Result<serde_
     }))
 }
 
-/// A long WFDB record streamed: the peak features of [`Span::AllBeats`] on every beat, the
+/// A long WFDB or EDF record streamed: the peak features of [`Span::AllBeats`] on every beat, the
 /// others and the signal features on the first [`FIRST_S`] (the only samples kept). A record of
 /// up to [`FIRST_S`] gives the output of [`whole`].
 fn streamed(

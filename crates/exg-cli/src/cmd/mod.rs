@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, anyhow};
 use exg_data::Record;
+use exg_data::format::edf::EdfReader;
 use exg_data::format::wfdb::SignalReader;
 use exg_data::format::{self, Format, OpenOptions};
 use exg_signal::rpeaks::{RPeakDetector, RecordEnd, RecordStream, Registry};
@@ -57,79 +58,108 @@ fn checked_fs(fs: Option<f64>) -> anyhow::Result<Option<Hz>> {
         .context("--fs must be a positive number of hertz")
 }
 
-/// WFDB records longer than this (s) are streamed by `exg peaks` and `exg hrv` (read in
-/// chunks, never whole); shorter ones, and other formats, are read whole.
+/// WFDB and EDF records longer than this (s) are streamed by `exg peaks` and `exg hrv` (read
+/// in chunks, never whole); shorter ones, and other formats, are read whole.
 pub const STREAM_ABOVE_S: f64 = 600.0;
 
-/// Frames per chunk when streaming (256 KiB of samples for 2 leads: cache-sized decoding).
+/// Frames per chunk when streaming WFDB (256 KiB of samples for 2 leads: cache-sized decoding);
+/// EDF is read one data record at a time.
 const STREAM_CHUNK: usize = 1 << 14;
 
-/// One lead of a long WFDB record, opened for streaming ([`long_wfdb_lead`]).
+/// Where a streamed lead's samples come from.
+enum ChunkSource {
+    Wfdb(Box<SignalReader>),
+    Edf(Box<EdfReader>),
+}
+
+/// One lead of a long WFDB or EDF record, opened for streaming ([`long_lead`]).
 pub struct LongLead {
-    reader: SignalReader,
+    source: ChunkSource,
     channel: usize,
     context: String,
     /// The lead's name, as [`read_lead`] names it.
     pub lead: String,
     /// Sampling rate.
     pub fs: Hz,
-    /// Samples in the lead.
+    /// Samples in the lead (EDF+D: in its data records, without the gaps).
     pub len: usize,
 }
 
-/// Lead `channel` of `path` opened for streaming when `path` is a WFDB record longer than
-/// [`STREAM_ABOVE_S`]; `None` otherwise (the caller reads it whole with [`read_lead`], which also
-/// reports the errors of files that cannot be opened).
-pub fn long_wfdb_lead(
-    path: &Path,
-    fs: Option<f64>,
-    channel: usize,
-) -> anyhow::Result<Option<LongLead>> {
+/// Lead `channel` of `path` opened for streaming when `path` is a WFDB or EDF record longer
+/// than [`STREAM_ABOVE_S`]; `None` otherwise (the caller reads it whole with [`read_lead`],
+/// which also reports the errors of files that cannot be opened).
+pub fn long_lead(path: &Path, fs: Option<f64>, channel: usize) -> anyhow::Result<Option<LongLead>> {
     checked_fs(fs)?;
-    if !matches!(format::detect(path), Ok(Format::Wfdb)) {
-        return Ok(None);
-    }
-    let Ok(reader) = SignalReader::open(path) else {
-        return Ok(None);
+    let (source, rate, len, names) = match format::detect(path) {
+        Ok(Format::Wfdb) => {
+            let Ok(reader) = SignalReader::open(path) else {
+                return Ok(None);
+            };
+            let header = reader.header();
+            let (rate, len, names) = (header.fs, reader.n_frames(), header.channel_names());
+            (ChunkSource::Wfdb(Box::new(reader)), rate, len, names)
+        }
+        Ok(Format::Edf) => {
+            let Ok(reader) = EdfReader::open(path, None) else {
+                return Ok(None);
+            };
+            let (rate, len, names) = (
+                reader.fs(),
+                reader.declared_frames(),
+                reader.channel_names(),
+            );
+            (ChunkSource::Edf(Box::new(reader)), rate, len, names)
+        }
+        _ => return Ok(None),
     };
-    let header = reader.header();
-    if header.fs.seconds(reader.n_frames()) <= STREAM_ABOVE_S {
+    if rate.seconds(len) <= STREAM_ABOVE_S {
         return Ok(None);
     }
     let context = format!("channel {channel} of {}", path.display());
-    let lead = header
-        .channel_names()
+    let lead = names
         .into_iter()
         .nth(channel)
         .ok_or_else(|| exg_data::Error::NoSuchChannel(channel.to_string()))
         .context(context.clone())?;
     Ok(Some(LongLead {
-        fs: header.fs,
-        len: reader.n_frames(),
-        reader,
+        fs: rate,
+        len,
+        source,
         channel,
         context,
         lead,
     }))
 }
 
-/// Reads `lead` chunk by chunk into `stream`, handing each chunk of the lead to `each` too.
+/// Streams `lead` through `stream`, handing every chunk of samples to `each` as well.
 pub fn stream_lead(
     lead: LongLead,
     mut stream: RecordStream,
     mut each: impl FnMut(&[f64]),
 ) -> anyhow::Result<RecordEnd> {
     let LongLead {
-        reader,
+        source,
         channel,
         context,
         ..
     } = lead;
-    for chunk in reader.chunks(STREAM_CHUNK) {
-        let chunk = chunk.with_context(|| context.clone())?;
-        let x = &chunk.channels[channel];
+    let mut push = |x: &[f64]| -> anyhow::Result<()> {
         stream.push(x).with_context(|| context.clone())?;
         each(x);
+        Ok(())
+    };
+    match source {
+        ChunkSource::Wfdb(reader) => {
+            for chunk in reader.chunks(STREAM_CHUNK) {
+                let chunk = chunk.with_context(|| context.clone())?;
+                push(&chunk.channels[channel])?;
+            }
+        }
+        ChunkSource::Edf(mut reader) => {
+            while let Some(block) = reader.next_block().with_context(|| context.clone())? {
+                push(&block[channel])?;
+            }
+        }
     }
     Ok(stream.finish()?)
 }

@@ -18,8 +18,8 @@
 //! (long recordings): the peaks of stretches that fail are dropped and the stretches are listed
 //! in `"excluded": [[start, end], ...]` (sample ranges, end exclusive).
 //!
-//! WFDB records longer than 10 minutes are streamed (`exg_signal::rpeaks::RecordStream`, read in
-//! chunks with `SignalReader`): memory does not grow with the record (a 24-h record runs in the
+//! WFDB and EDF records longer than 10 minutes are streamed (`exg_signal::rpeaks::RecordStream`,
+//! read in chunks with `SignalReader` or one data record at a time with `EdfReader`): memory does not grow with the record (a 24-h record runs in the
 //! memory of a 1-h one). The peaks are those of whole-record detection; with `--gate-segments`
 //! the stretches and their verdicts too; without it the whole-record verdict is pooled over
 //! 10-min stretches (`docs/cli.md` §"Long recordings").
@@ -58,10 +58,10 @@ pub struct Args {
 /// Runs the subcommand with the detectors of `registry`.
 pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
     let context = || format!("detecting R-peaks in {}", args.path.display());
-    if let Some(lead) = super::long_wfdb_lead(&args.path, args.fs, args.channel)?
+    if let Some(lead) = super::long_lead(&args.path, args.fs, args.channel)?
         && let Some(inner) = registry.streaming(&args.detector)
     {
-        // A long WFDB record: streamed, with the batch detector's peaks and the same gate.
+        // A long WFDB or EDF record: streamed, with the batch detector's peaks and the same gate.
         let gate = match args.gate_segments {
             None => StreamGate::Record(QualityGate::default()),
             Some(segment_s) => StreamGate::Segments {
