@@ -102,3 +102,18 @@ fn chapman_xlsx_calamine_cell_reference_overflow() {
         "calamine_cell_reference_overflow.xlsx",
     );
 }
+
+/// Found by `edf` (10-minute round): a data record whose annotation list (TAL) ends inside an
+/// onset makes edf-rs 0.2.0 slice past its end (`headers/annotation_list.rs:98`), a panic in
+/// every build. `EdfReader` catches it: `read_edf` returns `Malformed` naming the record, and a
+/// streamed read stops there with the same error.
+#[test]
+fn edf_rs_annotation_list_slice_panic() {
+    replay("edf", "edfrs_annotation_list_slice.edf");
+    let path = root().join("tests/fixtures/fuzz/edf/edfrs_annotation_list_slice.edf");
+    let err = exg::data::format::edf::read_edf(&path).unwrap_err();
+    assert!(
+        matches!(&err, exg::data::Error::Malformed { detail, .. } if detail.contains("annotation")),
+        "{err}"
+    );
+}

@@ -10,9 +10,10 @@ model's metadata, links the fold's test records (ids from `result.json`) into a 
 their own `REFERENCE.csv`, and runs `exg eval --json` on it; the selected model goes through the
 same path, which must reproduce the run's own figures (checked).
 
-    python3 tools/train_cv_last_epoch.py runs/cinc2017/cv-crop30 [DATA_DIR] [EXG]
+    python3 tools/train_cv_last_epoch.py runs/cinc2017/cv-crop30 [DATA_DIR] [EXG] [PREDICTIONS]
 
-DATA_DIR: the CinC 2017 `training2017` folder (default ../shared/data/cinc2017/training2017);
+PREDICTIONS: a CSV to write the last-epoch models' per-record predictions to (every fold's test
+records, `exg eval --predictions` rows with their `fold` column set). DATA_DIR: the CinC 2017 `training2017` folder (default ../shared/data/cinc2017/training2017);
 EXG: the exg binary (default target/release/exg). Needs numpy and safetensors.
 """
 import json
@@ -31,9 +32,10 @@ def f1_nao(evaluation):
     return sum(f1[:3]) / 3
 
 
-def evaluate(exg, model, folder):
+def evaluate(exg, model, folder, predictions=None):
+    extra = ["--predictions", predictions] if predictions else []
     out = subprocess.run([exg, "eval", "--model", model, "--dataset", "cinc2017",
-                          "--data-dir", folder, "--json"], capture_output=True, text=True)
+                          "--data-dir", folder, "--json", *extra], capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"exg eval failed: {out.stderr}")
     return json.loads(out.stdout)
@@ -44,6 +46,8 @@ def main():
     data = os.path.abspath(sys.argv[2] if len(sys.argv) > 2
                            else "../shared/data/cinc2017/training2017")
     exg = sys.argv[3] if len(sys.argv) > 3 else "target/release/exg"
+    predictions = sys.argv[4] if len(sys.argv) > 4 else None
+    pred_rows = []
     labels = dict(line.strip().split(",") for line in open(f"{data}/REFERENCE.csv") if line.strip())
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,11 +71,21 @@ def main():
                        if k.startswith("net.")}
             last_model = f"{tmp}/fold-{fold}-last.safetensors"
             save_file(tensors, last_model, metadata=meta)
-            last = evaluate(exg, last_model, folder)
+            fold_csv = f"{tmp}/fold-{fold}-predictions.csv"
+            last = evaluate(exg, last_model, folder, fold_csv if predictions else None)
+            if predictions:
+                lines = open(fold_csv).read().splitlines()
+                # `exg eval` writes the `fold` column as 0: set it.
+                if not pred_rows:
+                    pred_rows.append(lines[0])
+                pred_rows.extend(f"{fold}," + line.split(",", 1)[1] for line in lines[1:])
             rows.append((fold, result["selected_epoch"], len(result["history"]),
                          f1_nao(selected), f1_nao(last), selected["accuracy"], last["accuracy"],
                          [c["f1"] for c in last["per_class"]]))
             fold += 1
+    if predictions:
+        with open(predictions, "w") as f:
+            f.write("\n".join(pred_rows) + "\n")
     print("| fold | selected epoch | F1(N,A,O) selected | F1(N,A,O) last epoch "
           "| accuracy selected | accuracy last | last: F1 N / A / O / ~ |")
     print("|---|---:|---:|---:|---:|---:|---|")

@@ -101,6 +101,28 @@ fn every_subcommand_refuses_bad_records_with_one_line() {
     std::fs::remove_dir_all(d).ok();
 }
 
+/// A file on which a dependency's parser panics (edf-rs 0.2, a corrupt EDF+ annotation list,
+/// found by fuzzing): one error line, no panic message or backtrace, from every subcommand.
+#[test]
+fn a_parser_panic_in_a_dependency_is_one_quiet_error_line() {
+    let d = inputs("dependency-panic");
+    let m = model(&d);
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/fuzz/edf/edfrs_annotation_list_slice.edf"
+    );
+    for args in [
+        vec!["peaks", f],
+        vec!["hrv", f],
+        vec!["info", f],
+        vec!["predict", "--model", m.to_str().unwrap(), f],
+    ] {
+        let err = error_line(&exg(&args));
+        assert!(err.contains("corrupt annotation list"), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(d).ok();
+}
+
 #[test]
 fn a_flat_line_gets_no_class_and_no_peaks() {
     let d = inputs("flat");

@@ -23,6 +23,7 @@
 pub mod dataset;
 mod error;
 pub mod format;
+mod guard;
 mod record;
 pub mod split;
 pub mod testdata;

@@ -203,13 +203,13 @@ fn read_xlsx_table(path: &Path) -> Result<Table> {
     // calamine 0.38 overflows on cell references with many column letters: a panic where
     // overflow checks are on, a wrapped (wrong) column where they are off. The panic is caught
     // and the wrapped case is caught by the width check, so both are a typed error.
-    let read = std::panic::catch_unwind(|| {
+    let read = crate::guard::catch(|| {
         let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| xlsx_error(path, e))?;
         wb.worksheet_range_at(0)
             .ok_or_else(|| malformed(path, "workbook has no worksheet".into()))?
             .map_err(|e| xlsx_error(path, e))
     });
-    let range = read.map_err(|_| {
+    let range = read.ok_or_else(|| {
         malformed(
             path,
             "the xlsx reader failed on a corrupt cell reference".into(),

@@ -149,7 +149,10 @@ impl EdfReader {
                 detail: format!("{file_len} bytes, shorter than the 256-byte EDF header"),
             });
         }
-        let edf = EDFFile::open(path).map_err(|e| edf_error(path, e))?;
+        // As for data records (`next_record`): a panic of edf-rs is a malformed file.
+        let edf = crate::guard::catch(|| EDFFile::open(path))
+            .ok_or_else(|| malformed("the EDF reader failed on a corrupt header".into()))?
+            .map_err(|e| edf_error(path, e))?;
         let header = edf.header.clone();
         let signals: Vec<SignalHeader> = header.get_signals().clone();
         let expected_header = 256 * (signals.len() as u64 + 1);
@@ -326,9 +329,17 @@ impl EdfReader {
             format: FORMAT,
             detail,
         };
-        let rec = self
-            .edf
-            .read_record()
+        // edf-rs 0.2.0 panics on some corrupt annotation lists (TALs) instead of returning an
+        // error (`annotation_list.rs` slices past the end; found by the `edf` fuzz target). The
+        // panic is caught (`guard`) and the reader ends there: its state is unknown after it.
+        let edf = &mut self.edf;
+        let Some(read) = crate::guard::catch(|| edf.read_record()) else {
+            self.next = self.n_records;
+            return Err(malformed(format!(
+                "data record {idx}: the EDF reader failed on a corrupt annotation list"
+            )));
+        };
+        let rec = read
             .map_err(|e| edf_error(&path, e))?
             .ok_or_else(|| Error::Truncated {
                 path: path.clone(),
