@@ -248,25 +248,19 @@ fn bad_datasets_are_one_line_errors() {
     std::fs::remove_dir_all(d).ok();
 }
 
-/// The paper's protocol as one command on the 35 Chapman waveforms in `../shared/data`: a
-/// smoke test that the whole path runs (the numbers of 35 records and one epoch mean nothing).
-#[test]
-fn chapman_paper_protocol_runs_end_to_end() {
-    let Some(chapman) = exg_data::testdata::dir("chapman") else {
-        return;
-    };
-    let d = dir("chapman");
-    let out = d.join("run");
+/// `exg cv` of the paper's Chapman protocol (`datasets/chapman/study-paper.json`, group4, lead
+/// II, one epoch) on `data` into `out`, with `extra` flags; returns stdout.
+fn chapman_cv(data: &Path, out: &Path, extra: &[&str]) -> String {
     let config = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../datasets/chapman/study-paper.json"
     );
-    let result: serde_json::Value = serde_json::from_str(&ok(&[
+    let mut args = vec![
         "cv",
         "--dataset",
         "chapman",
         "--data-dir",
-        chapman.to_str().unwrap(),
+        data.to_str().unwrap(),
         "--classes",
         "group4",
         "--lead",
@@ -277,9 +271,21 @@ fn chapman_paper_protocol_runs_end_to_end() {
         "1",
         "--out",
         out.to_str().unwrap(),
-        "--json",
-    ]))
-    .unwrap();
+    ];
+    args.extend(extra);
+    ok(&args)
+}
+
+/// The paper's protocol as one command on the 35 Chapman waveforms in `../shared/data`: a
+/// smoke test that the whole path runs (the numbers of 35 records and one epoch mean nothing).
+#[test]
+fn chapman_paper_protocol_runs_end_to_end() {
+    let Some(chapman) = exg_data::testdata::dir("chapman") else {
+        return;
+    };
+    let d = dir("chapman");
+    let result: serde_json::Value =
+        serde_json::from_str(&chapman_cv(&chapman, &d.join("run"), &["--json"])).unwrap();
     assert_eq!(result["folds"].as_array().unwrap().len(), 5);
     let records: u64 = result["folds"]
         .as_array()
@@ -351,33 +357,16 @@ fn chapman_diagnostics_features_run_end_to_end() {
     };
     let d = dir("chapman-diagnostics");
     let out = d.join("run");
-    let config = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../datasets/chapman/study-paper.json"
-    );
-    let mut args = vec![
-        "cv",
-        "--dataset",
-        "chapman",
-        "--data-dir",
-        chapman.to_str().unwrap(),
-        "--classes",
-        "group4",
-        "--config",
-        config,
-        "--features",
-        "diagnostics",
-        "--epochs",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.push("--print-config");
-    let printed: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+    let flags = ["--features", "diagnostics"];
+    let printed: serde_json::Value = serde_json::from_str(&chapman_cv(
+        &chapman,
+        &out,
+        &[&flags[..], &["--print-config"]].concat(),
+    ))
+    .unwrap();
     assert_eq!(printed["features"], "provided");
     assert_eq!(printed["model"]["aux"]["n_features"], 11);
-    args.pop();
-    ok(&args);
+    chapman_cv(&chapman, &out, &flags);
     let metrics: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
     assert_eq!(metrics["folds"].as_array().unwrap().len(), 5);

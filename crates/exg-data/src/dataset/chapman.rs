@@ -66,19 +66,9 @@ pub const COLUMNS: [&str; 16] = [
 /// record), in the order of [`DiagnosticsRow::quantitative`]: what the EXGnet authors fed their
 /// feature branch on Chapman (`exg_features::CHAPMAN_DIAGNOSTICS` names the same columns with
 /// their units).
-pub const QUANTITATIVE_COLUMNS: [&str; 11] = [
-    "VentricularRate",
-    "AtrialRate",
-    "QRSDuration",
-    "QTInterval",
-    "QTCorrected",
-    "RAxis",
-    "TAxis",
-    "QRSCount",
-    "QOnset",
-    "QOffset",
-    "TOffset",
-];
+pub const QUANTITATIVE_COLUMNS: &[&str] = COLUMNS.split_at(5).1;
+// `DiagnosticsRow::quantitative` returns one value per column.
+const _: () = assert!(QUANTITATIVE_COLUMNS.len() == 11);
 
 const FORMAT: &str = "Chapman diagnostics";
 
