@@ -20,6 +20,12 @@ gate"). `sweep` (same arguments) prints the variants measured for CPSC 2019 afte
 window's half-width, smoothing and alignment tolerance, and a prominence override (a record also
 passes when its slope prominence is >= P and its consistent fraction >= c); docs/benchmarks.md,
 "What was tried for CPSC 2019". Needs numpy, scipy, wfdb.
+
+`second` (same arguments; peak files of all detectors, `--detector all --write-peaks`) prints the
+second opinion (`QualityGate::min_second_opinion`) of every signal the default gate refuses and
+the largest second opinion of any noise signal, which set its threshold (docs/benchmarks.md,
+"The gate's second opinion"). `oracle` prints the template match of the deterministic signal of
+`quality.rs`'s unit test (`template_match_matches_the_numpy_model`).
 """
 import json
 import sys
@@ -77,6 +83,61 @@ def slope_prominence(x, fs, peaks, span_s=0.01):
     if not steep or mask.sum() < 0.5 * fs or np.median(slope[mask]) == 0:
         return None
     return np.median(steep) / np.median(slope[mask])
+
+
+def smoothed_at(x, p, hw, sm):
+    """The ±hw window at p smoothed by a centred (2 sm + 1)-sample moving average."""
+    return np.convolve(x[p - hw - sm:p + hw + sm + 1], np.ones(2 * sm + 1) / (2 * sm + 1), "valid")
+
+
+def line_residual(w, hw):
+    t = np.arange(-hw, hw + 1.0)
+    e = w - w.mean() - (t @ w) / (t @ t) * t
+    return e, np.linalg.norm(e)
+
+
+def upper_median(v):
+    """The gate's median: the upper middle for an even count."""
+    return np.sort(v, axis=0)[len(v) // 2]
+
+
+def template_match(x, peaks, hw, sm, lag):
+    """Median over peaks of the best-shift (±lag) Pearson's r of a beat's detrended window with
+    the detrended elementwise median of the unit residual windows (QualityGate's second opinion)."""
+    units = []
+    for p in peaks:
+        e, n = line_residual(smoothed_at(x, p, hw, sm), hw)
+        units.append(e / n if n > 0 else 0 * e)
+    e, n = line_residual(upper_median(np.array(units)), hw)
+    if n == 0:
+        return 0.0
+    t = e / n
+    return upper_median(np.array([
+        max((smoothed_at(x, q, hw, sm) @ t) / max(line_residual(smoothed_at(x, q, hw, sm), hw)[1], 1e-300)
+            for q in range(p - lag, p + lag + 1)) for p in peaks]))
+
+
+def agreement(a, b, tol):
+    """Beats of a and b matched one to one within tol samples over their union (1 if both empty)."""
+    i = j = m = 0
+    while i < len(a) and j < len(b):
+        if abs(a[i] - b[j]) <= tol:
+            m, i, j = m + 1, i + 1, j + 1
+        elif a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return 1.0 if len(a) + len(b) == 0 else m / (len(a) + len(b) - m)
+
+
+def oracle_signal():
+    """The deterministic signal of quality.rs's unit test: a chirp plus Gaussian QRS and T waves."""
+    i = np.arange(2500, dtype=float)
+    noise = 0.3 * np.sin(1.7 * i + 0.013 * i * i)
+    peaks = [125 + 200 * k for k in range(12)]
+    beats = sum(np.exp(-((i - p) / 3.0) ** 2 / 2) + 0.3 * np.exp(-((i - p - 70) / 15.0) ** 2 / 2)
+                for p in peaks)
+    return noise + beats, noise, peaks
 
 
 def write_noise(out):
@@ -191,8 +252,38 @@ def sweep(peaks_dir, data):
                   + " | ".join(cells))
 
 
+def second(peaks_dir, data):
+    sets = load(peaks_dir, data)
+    sets.pop("mitdb", None)
+    noise = {"nst0", "nst1", "gen", "gen60"}
+    others = {s: {d: list(json.load(open(Path(peaks_dir) / s / f"{d}.json"))["records"].values())
+                  for d in ("pantompkins", "hamilton", "neurokit")} for s in sets}
+    for s, items in sets.items():
+        scores = []
+        for n, (x, fs, pk) in enumerate(items):
+            pk = np.asarray(pk, dtype=int)
+            c, p = consistent_fraction(x, fs, pk, 0.008), slope_prominence(x, fs, pk)
+            if (c is None or c >= 0.5) or (p is not None and p < 5):
+                continue  # passes without a second opinion, or refused by its prominence
+            hw, sm, lag = round(0.1 * fs), round(0.01 * fs), round(0.008 * fs)
+            reach = hw + sm + lag
+            judged = [q for q in pk if reach <= q and q + reach < len(x)]
+            d = [others[s][k][n] for k in ("pantompkins", "hamilton", "neurokit")]
+            tol = round(0.05 * fs)
+            a = np.mean([agreement(d[i], d[j], tol) for i, j in ((0, 1), (0, 2), (1, 2))])
+            scores.append(min(template_match(x, judged, hw, sm, lag), a))
+        kind = "noise, largest" if s in noise else "genuine refused"
+        print(s, kind, np.round(sorted(scores)[-5:] if s in noise else sorted(scores), 3))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "noise":
+    if sys.argv[1] == "oracle":
+        x, noise, peaks = oracle_signal()
+        print("beats:", repr(template_match(x, peaks, 25, 2, 2)))
+        print("noise:", repr(template_match(noise, peaks, 25, 2, 2)))
+    elif sys.argv[1] == "second":
+        second(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "noise":
         write_noise(sys.argv[2])
     elif sys.argv[1] == "sweep":
         sweep(sys.argv[2], sys.argv[3])

@@ -140,7 +140,8 @@ impl Detection {
     /// let fs = Hz::new(250.0)?;
     /// let d = Detection::batch(RPeaks::new(vec![100, 350, 600], fs, 1000)?);
     /// let failing = QualityReport {
-    ///     beats: 3, consistent_fraction: Some(0.0), slope_prominence: None, passes: false,
+    ///     beats: 3, consistent_fraction: Some(0.0), slope_prominence: None, second_opinion: None,
+    ///     passes: false,
     /// };
     /// let d = d.keep_passing(&[SegmentQuality { start: 0, end: 1000, report: failing }])?;
     /// assert!(d.peaks.is_empty());

@@ -4,7 +4,10 @@
 //! correlates strongly with the windows of nearby beats (same morphology class),
 //! even in AF (irregular rhythm, regular QRS), with PVCs (bigeminy: beat *i* matches beat *i*±2)
 //! or paced beats. Peaks that an adaptive detector finds in noise are local maxima of random
-//! bursts whose surroundings do not repeat. See `docs/signal-rpeaks.md` §"Signal-quality gate".
+//! bursts whose surroundings do not repeat. When the windows of a record's steep peaks do not
+//! repeat (f waves and muscle noise around every QRS), a second opinion decides: do the beats
+//! match their own median beat, and do three independent detectors agree on them? See
+//! `docs/signal-rpeaks.md` §"Signal-quality gate".
 
 use serde::{Deserialize, Serialize};
 
@@ -42,9 +45,10 @@ impl std::fmt::Display for NoResult {
 /// farther than 150 ms from every peak (slopes `|x[i + k] − x[i − k]|`, `k` = `slope_span_s`).
 /// Smooth noise (3–10 Hz) repeats its shape around each local maximum as well as a QRS does,
 /// but its peaks are no steeper than the rest of it.
-/// Defaults (0.1 s, 0.9, 2, 8 ms, 0.5, 5.0, 10 ms) were chosen on MIT-BIH, LUDB and CPSC 2019
-/// windows against NSTDB and generated noise; see `docs/signal-rpeaks.md` §"Signal-quality
-/// gate".
+/// A record that fails only on its consistent fraction gets a second opinion
+/// (`min_second_opinion`). Defaults (0.1 s, 0.9, 2, 8 ms, 0.5, 5.0, 10 ms, 0.8, 50 ms) were
+/// chosen on MIT-BIH, LUDB and CPSC 2019 windows against NSTDB and generated noise; see
+/// `docs/signal-rpeaks.md` §"Signal-quality gate".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QualityGate {
@@ -80,6 +84,17 @@ pub struct QualityGate {
     /// At most this many beats, evenly spread over the record, are judged: the fraction is then
     /// an estimate whose cost does not grow with the record's length.
     pub max_judged: usize,
+    /// Second opinion for a stretch whose beats stand out by their slope but repeat in fewer
+    /// than `min_consistent_fraction` of them (noisy ECG: atrial fibrillation with a wandering,
+    /// noisy baseline, muscle noise riding on every window): the stretch passes after all when
+    /// its [`second opinion`](QualityReport::second_opinion) is at least this (0: never
+    /// consulted). The score is the smaller of two measures that noise keeps low: how well
+    /// the beats match their own median beat, and how well three independent detectors
+    /// (Pan-Tompkins, Hamilton, NeuroKit) agree on where the beats are.
+    pub min_second_opinion: f64,
+    /// Two detectors' peaks closer than this (s) are the same beat (the agreement of the
+    /// second opinion).
+    pub agreement_tolerance_s: f64,
 }
 
 impl Default for QualityGate {
@@ -95,6 +110,8 @@ impl Default for QualityGate {
             slope_span_s: 0.010,
             min_beats: 4,
             max_judged: 400,
+            min_second_opinion: 0.8,
+            agreement_tolerance_s: 0.05,
         }
     }
 }
@@ -109,8 +126,23 @@ pub struct QualityReport {
     /// The peaks' slope prominence (type docs of [`QualityGate`]; `None` when not measured).
     #[serde(default)]
     pub slope_prominence: Option<f64>,
+    /// The second opinion, measured only for a stretch that stands out by slope but whose beats
+    /// do not repeat (`QualityGate::min_second_opinion`): the smaller of the median correlation
+    /// of the beats with their median beat and the mean pairwise agreement of three detectors'
+    /// peaks (matched beats over the union), both in 0..=1. `None` when not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_opinion: Option<f64>,
     /// Whether the record passes the gate.
     pub passes: bool,
+}
+
+impl QualityReport {
+    /// Whether the stretch passed on its second opinion (its beats counted as consistent when
+    /// stretches are pooled).
+    pub fn rescued(&self, gate: &QualityGate) -> bool {
+        self.second_opinion
+            .is_some_and(|s| gate.min_second_opinion > 0.0 && s >= gate.min_second_opinion)
+    }
 }
 
 /// The gate's measurement on one stretch `start..end` of a record
@@ -253,6 +285,7 @@ impl QualityGate {
                 beats: idx.len(),
                 consistent_fraction: None,
                 slope_prominence: None,
+                second_opinion: None,
                 passes: true,
             };
         }
@@ -291,13 +324,76 @@ impl QualityGate {
         } else {
             None
         };
+        let prominent = prominence.is_none_or(|p| p >= self.min_slope_prominence);
+        let consistent = frac >= self.min_consistent_fraction;
+        let second_opinion = (prominent && !consistent && self.min_second_opinion > 0.0)
+            .then(|| {
+                let template = windows.template_match(&judged, lag);
+                let span = span.start.saturating_sub(x_start).min(x.len())
+                    ..span.end.saturating_sub(x_start).min(x.len());
+                let agreement = detector_agreement(&x[span], fs, self.agreement_tolerance_s)?;
+                Some(template.min(agreement))
+            })
+            .flatten();
         QualityReport {
             beats: judged.len(),
             consistent_fraction: Some(frac),
             slope_prominence: prominence,
-            passes: frac >= self.min_consistent_fraction
-                && prominence.is_none_or(|p| p >= self.min_slope_prominence),
+            second_opinion,
+            passes: prominent
+                && (consistent || second_opinion.is_some_and(|s| s >= self.min_second_opinion)),
         }
+    }
+}
+
+/// Mean pairwise agreement of the built-in Pan-Tompkins, Hamilton and NeuroKit detectors (with
+/// their defaults, ungated) on `x`: for each pair, the beats matched one to one within
+/// `tolerance_s` over the beats either found (1 when neither found any). `None` when a detector
+/// cannot run on `x` (too short). Detectors disagree on noise, where each follows its own
+/// thresholds from burst to burst, and agree on ECG however noisy its baseline.
+fn detector_agreement(x: &[f64], fs: Hz, tolerance_s: f64) -> Option<f64> {
+    use super::{Hamilton, NeuroKit, PanTompkins, RPeakDetector};
+    let ecg = Ecg::new(x.to_vec(), fs).ok()?;
+    let detectors: [&dyn RPeakDetector; 3] = [
+        &PanTompkins::default(),
+        &Hamilton::default(),
+        &NeuroKit::default(),
+    ];
+    let peaks = detectors
+        .iter()
+        .map(|d| d.detect(&ecg).ok().map(|d| d.peaks.indices().to_vec()))
+        .collect::<Option<Vec<_>>>()?;
+    let tol = fs.samples(tolerance_s);
+    let pairs = [(0, 1), (0, 2), (1, 2)];
+    Some(
+        pairs
+            .iter()
+            .map(|&(a, b)| jaccard(&peaks[a], &peaks[b], tol))
+            .sum::<f64>()
+            / pairs.len() as f64,
+    )
+}
+
+/// Beats of `a` and `b` (sorted) matched one to one within `tol` samples, over the beats of
+/// their union (`|a| + |b| − matched`); 1 when both are empty.
+fn jaccard(a: &[usize], b: &[usize], tol: usize) -> f64 {
+    let (mut i, mut j, mut matched) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        if a[i].abs_diff(b[j]) <= tol {
+            matched += 1;
+            i += 1;
+            j += 1;
+        } else if a[i] < b[j] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    let union = a.len() + b.len() - matched;
+    if union == 0 {
+        1.0
+    } else {
+        matched as f64 / union as f64
     }
 }
 
@@ -467,11 +563,60 @@ impl<'a> Windows<'a> {
         best
     }
 
-    fn stats(&mut self, k: usize) -> Stats {
-        if let Some((_, s)) = self.cache[k] {
-            return s;
+    /// Median over the `judged` beats of Pearson's r between a beat's residual and their
+    /// median beat (the elementwise median of their unit residuals, itself detrended), each beat
+    /// at its best shift within `±lag` samples. Noise has no typical beat: its median window is
+    /// flat and matches no window well; a QRS buried in noise still dominates the median.
+    fn template_match(&mut self, judged: &[usize], lag: usize) -> f64 {
+        let units: Vec<Vec<f64>> = judged
+            .iter()
+            .map(|&k| {
+                let s = self.stats(k);
+                let Some((w, _)) = &self.cache[k] else {
+                    unreachable!("stats() fills the cache")
+                };
+                let hw = self.hw as f64;
+                w.iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let e = v - s.mean - s.slope * (i as f64 - hw);
+                        if s.norm > 0.0 { e / s.norm } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut template: Vec<f64> = (0..=2 * self.hw)
+            .map(|i| median(&mut units.iter().map(|u| u[i]).collect::<Vec<_>>()))
+            .collect();
+        let t = self.line_fit(&template);
+        if t.norm == 0.0 {
+            return 0.0;
         }
-        let win = self.smoothed(k);
+        for (i, v) in template.iter_mut().enumerate() {
+            *v = (*v - t.mean - t.slope * (i as f64 - self.hw as f64)) / t.norm;
+        }
+        let mut r: Vec<f64> = judged
+            .iter()
+            .map(|&k| {
+                let p = self.idx[k];
+                (p - lag..=p + lag)
+                    .map(|q| {
+                        let w = smoothed_at(self.x, q, self.hw, self.sm);
+                        let s = self.line_fit(&w);
+                        // The template is orthogonal to the constant and to t, so its dot
+                        // product with the window is its dot product with the residual.
+                        let dot: f64 = w.iter().zip(&template).map(|(a, b)| a * b).sum();
+                        if s.norm > 0.0 { dot / s.norm } else { 0.0 }
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max)
+            })
+            .collect();
+        median(&mut r)
+    }
+
+    /// Least-squares line of a window over `t = −hw ..= hw` and the norm of its residual (0
+    /// for a straight line, up to rounding).
+    fn line_fit(&self, win: &[f64]) -> Stats {
         let (mut sum, mut tsum, mut sq) = (0.0, 0.0, 0.0);
         for (i, &v) in win.iter().enumerate() {
             sum += v;
@@ -484,7 +629,15 @@ impl<'a> Windows<'a> {
         // treated as zero so that its correlation is 0, not noise.
         let res = sq - w * mean * mean - self.t_ss * slope * slope;
         let norm = if res > 1e-12 * sq { res.sqrt() } else { 0.0 };
-        let s = Stats { mean, slope, norm };
+        Stats { mean, slope, norm }
+    }
+
+    fn stats(&mut self, k: usize) -> Stats {
+        if let Some((_, s)) = self.cache[k] {
+            return s;
+        }
+        let win = self.smoothed(k);
+        let s = self.line_fit(&win);
         self.cache[k] = Some((win, s));
         s
     }
@@ -503,6 +656,91 @@ mod tests {
             x[p] += 20.0;
         }
         x
+    }
+
+    /// Oracle: `python3 tools/signal_gate_variants.py oracle` (NumPy, the same definitions:
+    /// 5-sample moving average, least-squares detrending, upper median, best of ±2 shifts) on
+    /// this signal: a chirp plus twelve Gaussian QRS (σ = 3 samples) with T waves, and the chirp
+    /// alone at the same positions.
+    #[test]
+    fn template_match_matches_the_numpy_model() {
+        let peaks: Vec<usize> = (0..12).map(|k| 125 + 200 * k).collect();
+        let noise: Vec<f64> = (0..2500)
+            .map(|i| {
+                let i = i as f64;
+                0.3 * (1.7 * i + 0.013 * i * i).sin()
+            })
+            .collect();
+        let gauss = |d: f64, s: f64| (-(d / s).powi(2) / 2.0).exp();
+        let beats: Vec<f64> = noise
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let i = i as f64;
+                v + peaks
+                    .iter()
+                    .map(|&p| {
+                        let d = i - p as f64;
+                        gauss(d, 3.0) + 0.3 * gauss(d - 70.0, 15.0)
+                    })
+                    .sum::<f64>()
+            })
+            .collect();
+        let judged: Vec<usize> = (0..peaks.len()).collect();
+        for (x, expected) in [
+            (&beats, 0.987_509_149_781_290_1),
+            (&noise, 0.253_252_975_790_553_9),
+        ] {
+            let got = Windows::new(x, &peaks, 25, 2).template_match(&judged, 2);
+            assert!((got - expected).abs() < 1e-9, "{got} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn jaccard_counts_one_to_one_matches_over_the_union() {
+        // By hand: 100↔103 and 300↔298 match (tolerance 5); 200, 400 and 500 do not.
+        assert_eq!(
+            jaccard(&[100, 200, 300], &[103, 298, 400, 500], 5),
+            2.0 / 5.0
+        );
+        // One detection cannot match two beats.
+        assert_eq!(jaccard(&[100, 104], &[102], 5), 1.0 / 2.0);
+        assert_eq!(jaccard(&[], &[], 5), 1.0);
+        assert_eq!(jaccard(&[10], &[], 5), 0.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// The second opinion is consulted only for a record the rest of the rule refuses, and
+        /// can only pass it: noise (an LCG) with or without spikes every `period` samples.
+        #[test]
+        fn a_second_opinion_only_turns_refusals_into_passes(
+            seed in 0u64..1_000_000,
+            spike in 0.0f64..10.0,
+            period in 120usize..400,
+        ) {
+            use crate::rpeaks::{PanTompkins, RPeakDetector};
+            let fs = Hz::new(250.0).unwrap();
+            let mut s = seed;
+            let x: Vec<f64> = (0..2500)
+                .map(|i| {
+                    s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let v = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                    v + if i % period == period / 2 { spike } else { 0.0 }
+                })
+                .collect();
+            let ecg = Ecg::new(x, fs).unwrap();
+            let peaks = PanTompkins::default().detect(&ecg).unwrap().peaks;
+            let off = QualityGate { min_second_opinion: 0.0, ..QualityGate::default() };
+            let with = QualityGate::default().assess(&ecg, &peaks).unwrap();
+            let without = off.assess(&ecg, &peaks).unwrap();
+            proptest::prop_assert!(with.passes >= without.passes, "{:?} {:?}", with, without);
+            proptest::prop_assert_eq!(without.second_opinion, None);
+            proptest::prop_assert_eq!(with.consistent_fraction, without.consistent_fraction);
+            if with.second_opinion.is_some() {
+                proptest::prop_assert!(!without.passes);
+            }
+        }
     }
 
     #[test]

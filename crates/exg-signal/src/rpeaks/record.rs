@@ -366,7 +366,8 @@ impl RecordStream {
 }
 
 /// The whole-record verdict from the stretches' own: consistent beats over judged beats, all
-/// stretches together, and the median of the stretches' slope prominences (a record with no
+/// stretches together (every beat of a stretch rescued by its second opinion counting as
+/// consistent), and the median of the stretches' slope prominences (a record with no
 /// judged stretch passes, as a short record does).
 fn pooled_passes(gate: &QualityGate, segments: &[SegmentQuality]) -> bool {
     let mut prominences: Vec<f64> = segments
@@ -384,8 +385,13 @@ fn pooled_passes(gate: &QualityGate, segments: &[SegmentQuality]) -> bool {
     for s in segments {
         if let Some(f) = s.report.consistent_fraction {
             judged += s.report.beats;
-            // The fraction is a count over `beats`: recover the count exactly.
-            consistent += (f * s.report.beats as f64).round() as usize;
+            // The fraction is a count over `beats`: recover the count exactly. A stretch that
+            // passed on its second opinion counts as consistent throughout.
+            consistent += if s.report.rescued(gate) {
+                s.report.beats
+            } else {
+                (f * s.report.beats as f64).round() as usize
+            };
         }
     }
     judged == 0 || consistent as f64 / judged as f64 >= gate.min_consistent_fraction
