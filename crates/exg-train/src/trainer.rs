@@ -137,6 +137,49 @@ pub struct TrainConfig {
     /// must have this length. `None`: examples are used as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random_crop: Option<usize>,
+    /// Augmentation of every random crop after its z-score (needs `random_crop`; `None`: none).
+    /// Left out of the JSON when `None`, and draws nothing from the loop's RNG then, so runs
+    /// without it repeat bit for bit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augment: Option<Augment>,
+}
+
+/// Training-time augmentation of random crops ([`TrainConfig::augment`]), drawn from the
+/// loop's seeded RNG (runs repeat and resume bit for bit).
+///
+/// ```
+/// let a: exg_train::trainer::Augment = serde_json::from_str(r#"{"invert_prob": 0.5}"#).unwrap();
+/// assert_eq!((a.invert_prob, a.noise_sd), (0.5, 0.0));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Augment {
+    /// Probability that a crop's polarity is inverted: a handheld single-lead recording (CinC
+    /// 2017's AliveCor) may be taken with the electrodes the other way round, so the rhythm,
+    /// not the sign of the QRS, must carry the class.
+    pub invert_prob: f64,
+    /// Standard deviation of white Gaussian noise added to every sample of the z-scored crop
+    /// (in units of the crop's own standard deviation).
+    pub noise_sd: f64,
+}
+
+impl Augment {
+    /// Applies the augmentation to a z-scored crop in place.
+    fn apply(&self, signal: &mut [f32], rng: &mut SplitMix64) {
+        let sign = if self.invert_prob > 0.0 && rng.uniform() < self.invert_prob {
+            -1.0
+        } else {
+            1.0
+        };
+        for v in signal.iter_mut() {
+            let noise = if self.noise_sd > 0.0 {
+                self.noise_sd * rng.normal()
+            } else {
+                0.0
+            };
+            *v = (sign * f64::from(*v) + noise) as f32;
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -160,6 +203,7 @@ impl Default for TrainConfig {
             seed: 42,
             eval_batch_size: 64,
             random_crop: None,
+            augment: None,
         }
     }
 }
@@ -173,6 +217,17 @@ impl TrainConfig {
         }
         if self.random_crop == Some(0) {
             return bad("random_crop must be >= 1 sample");
+        }
+        if let Some(a) = &self.augment {
+            if self.random_crop.is_none() {
+                return bad("augment needs random_crop (it augments the crops)");
+            }
+            if !(0.0..=1.0).contains(&a.invert_prob) {
+                return bad("augment.invert_prob must lie in [0, 1]");
+            }
+            if !(a.noise_sd.is_finite() && a.noise_sd >= 0.0) {
+                return bad("augment.noise_sd must be finite and >= 0");
+            }
         }
         if self.selection_window == 0 {
             return bad("selection_window must be >= 1 epoch");
@@ -703,7 +758,11 @@ pub fn fit(
                             } else {
                                 0
                             };
-                            crop(&train[i], offset, len)
+                            let mut e = crop(&train[i], offset, len);
+                            if let Some(a) = &cfg.augment {
+                                a.apply(&mut e.signal, &mut state.rng);
+                            }
+                            e
                         })
                         .collect();
                     crops.iter().collect()
@@ -835,7 +894,61 @@ pub fn fit(
 
 #[cfg(test)]
 mod tests {
-    use super::smoothed_score;
+    use super::{Augment, SplitMix64, TrainConfig, smoothed_score};
+
+    #[test]
+    fn augmentation_inverts_and_adds_noise_of_the_given_sd() {
+        let x: Vec<f32> = (0..4000).map(|i| ((i % 50) as f32 - 24.5) / 14.4).collect();
+        // Always inverted, no noise: exactly −x.
+        let mut y = x.clone();
+        let flip = Augment {
+            invert_prob: 1.0,
+            noise_sd: 0.0,
+        };
+        flip.apply(&mut y, &mut SplitMix64::new(1));
+        assert!(y.iter().zip(&x).all(|(a, b)| *a == -*b));
+        // Never inverted, noise sd 0.2: the residual's sd is 0.2 within sampling error
+        // (4,000 normal draws: the sd's relative standard error is about 1 %).
+        let mut z = x.clone();
+        let noisy = Augment {
+            invert_prob: 0.0,
+            noise_sd: 0.2,
+        };
+        noisy.apply(&mut z, &mut SplitMix64::new(2));
+        let r: Vec<f64> = z.iter().zip(&x).map(|(a, b)| f64::from(a - b)).collect();
+        let mean = r.iter().sum::<f64>() / r.len() as f64;
+        let sd = (r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / r.len() as f64).sqrt();
+        assert!((sd - 0.2).abs() < 0.01 && mean.abs() < 0.01, "{mean} {sd}");
+        // The same seed gives the same draw (resume repeats a run bit for bit).
+        let mut again = x.clone();
+        noisy.apply(&mut again, &mut SplitMix64::new(2));
+        assert_eq!(again, z);
+    }
+
+    #[test]
+    fn augmentation_needs_random_crops_and_valid_ranges() {
+        let with = |a: Augment, crop: Option<usize>| TrainConfig {
+            augment: Some(a),
+            random_crop: crop,
+            ..TrainConfig::default()
+        };
+        let ok = Augment {
+            invert_prob: 0.5,
+            noise_sd: 0.1,
+        };
+        assert!(with(ok.clone(), Some(100)).validate().is_ok());
+        assert!(with(ok, None).validate().is_err());
+        let p = Augment {
+            invert_prob: 1.5,
+            noise_sd: 0.0,
+        };
+        assert!(with(p, Some(100)).validate().is_err());
+        let n = Augment {
+            invert_prob: 0.0,
+            noise_sd: f64::NAN,
+        };
+        assert!(with(n, Some(100)).validate().is_err());
+    }
 
     #[test]
     fn selection_scores_are_means_of_the_last_epochs() {
