@@ -397,3 +397,36 @@ fn diagnostics_features_need_the_chapman_dataset() {
     assert!(!out.exists());
     std::fs::remove_dir_all(d).ok();
 }
+
+#[test]
+fn every_shipped_cinc2017_study_configuration_resolves() {
+    // The configurations under datasets/cinc2017 (the study script's and the screened
+    // changes of docs/results.md) must stay valid as the configuration types evolve: each one
+    // merges into the dataset's default and deserializes (unknown fields are refused).
+    let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/cinc2017");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&configs).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let out = dir("shipped-config");
+            ok(&[
+                "cv",
+                "--dataset",
+                "cinc2017",
+                "--data-dir",
+                out.to_str().unwrap(),
+                "--out",
+                out.join("run").to_str().unwrap(),
+                "--config",
+                path.to_str().unwrap(),
+                "--print-config",
+            ]);
+            seen += 1;
+        }
+    }
+    assert!(
+        seen >= 6,
+        "{seen} configurations under {}",
+        configs.display()
+    );
+}

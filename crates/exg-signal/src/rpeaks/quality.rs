@@ -335,14 +335,15 @@ impl QualityGate {
                 Some(template.min(agreement))
             })
             .flatten();
-        QualityReport {
+        let mut report = QualityReport {
             beats: judged.len(),
             consistent_fraction: Some(frac),
             slope_prominence: prominence,
             second_opinion,
-            passes: prominent
-                && (consistent || second_opinion.is_some_and(|s| s >= self.min_second_opinion)),
-        }
+            passes: false,
+        };
+        report.passes = prominent && (consistent || report.rescued(self));
+        report
     }
 }
 
@@ -570,30 +571,14 @@ impl<'a> Windows<'a> {
     fn template_match(&mut self, judged: &[usize], lag: usize) -> f64 {
         let units: Vec<Vec<f64>> = judged
             .iter()
-            .map(|&k| {
-                let s = self.stats(k);
-                let Some((w, _)) = &self.cache[k] else {
-                    unreachable!("stats() fills the cache")
-                };
-                let hw = self.hw as f64;
-                w.iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let e = v - s.mean - s.slope * (i as f64 - hw);
-                        if s.norm > 0.0 { e / s.norm } else { 0.0 }
-                    })
-                    .collect()
-            })
+            .map(|&k| self.unit_residual(&self.smoothed(k)))
             .collect();
-        let mut template: Vec<f64> = (0..=2 * self.hw)
+        let template: Vec<f64> = (0..=2 * self.hw)
             .map(|i| median(&mut units.iter().map(|u| u[i]).collect::<Vec<_>>()))
             .collect();
-        let t = self.line_fit(&template);
-        if t.norm == 0.0 {
+        let template = self.unit_residual(&template);
+        if template.iter().all(|&v| v == 0.0) {
             return 0.0;
-        }
-        for (i, v) in template.iter_mut().enumerate() {
-            *v = (*v - t.mean - t.slope * (i as f64 - self.hw as f64)) / t.norm;
         }
         let mut r: Vec<f64> = judged
             .iter()
@@ -612,6 +597,22 @@ impl<'a> Windows<'a> {
             })
             .collect();
         median(&mut r)
+    }
+
+    /// A window minus its least-squares line, scaled to unit norm (zeros for a straight line).
+    fn unit_residual(&self, win: &[f64]) -> Vec<f64> {
+        let s = self.line_fit(win);
+        let hw = self.hw as f64;
+        win.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if s.norm > 0.0 {
+                    (v - s.mean - s.slope * (i as f64 - hw)) / s.norm
+                } else {
+                    0.0
+                }
+            })
+            .collect()
     }
 
     /// Least-squares line of a window over `t = −hw ..= hw` and the norm of its residual (0
