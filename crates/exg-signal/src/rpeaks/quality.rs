@@ -375,21 +375,11 @@ fn detector_agreement(x: &[f64], fs: Hz, tolerance_s: f64) -> Option<f64> {
     )
 }
 
-/// Beats of `a` and `b` (sorted) matched one to one within `tol` samples, over the beats of
-/// their union (`|a| + |b| − matched`); 1 when both are empty.
+/// Beats of `a` and `b` matched one to one within `tol` samples (the scorer's rule,
+/// [`match_peaks`](crate::score::match_peaks)), over the beats of their union
+/// (`|a| + |b| − matched`); 1 when both are empty.
 fn jaccard(a: &[usize], b: &[usize], tol: usize) -> f64 {
-    let (mut i, mut j, mut matched) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        if a[i].abs_diff(b[j]) <= tol {
-            matched += 1;
-            i += 1;
-            j += 1;
-        } else if a[i] < b[j] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
+    let matched = crate::score::match_peaks(a, b, tol).pairs.len();
     let union = a.len() + b.len() - matched;
     if union == 0 {
         1.0
@@ -545,18 +535,11 @@ impl<'a> Windows<'a> {
         for o in 1..=lag {
             for q in [p - o, p + o] {
                 let wb = smoothed_at(self.x, q, hw, sm);
-                let (mut sum, mut tsum, mut sq, mut dot) = (0.0, 0.0, 0.0, 0.0);
-                for (i, (&v, &u)) in wb.iter().zip(wa).enumerate() {
-                    sum += v;
-                    tsum += (i as f64 - hw as f64) * v;
-                    sq += v * v;
-                    dot += u * v;
-                }
-                let (mean, slope) = (sum / w, tsum / self.t_ss);
-                let res = sq - w * mean * mean - self.t_ss * slope * slope;
-                if res > 1e-12 * sq {
-                    let r = (dot - w * sa.mean * mean - self.t_ss * sa.slope * slope)
-                        / (sa.norm * res.sqrt());
+                let sb = self.line_fit(&wb);
+                if sb.norm > 0.0 {
+                    let dot: f64 = wb.iter().zip(wa).map(|(v, u)| u * v).sum();
+                    let r = (dot - w * sa.mean * sb.mean - self.t_ss * sa.slope * sb.slope)
+                        / (sa.norm * sb.norm);
                     best = best.max(r);
                 }
             }
