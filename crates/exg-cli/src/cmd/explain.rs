@@ -30,7 +30,7 @@ use super::model::{Model, ModelArgs};
 /// Command-line arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The record: WFDB record/header, CinC `.mat`, EDF, WAV, CSV.
+    /// The record: WFDB record/header, CinC `.mat`, MAT v5 (`--fs`), EDF, WAV, CSV.
     pub path: PathBuf,
     #[command(flatten)]
     pub model: ModelArgs,

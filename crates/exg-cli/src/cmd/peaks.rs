@@ -37,7 +37,7 @@ use exg_signal::rpeaks::{
 /// Command-line arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The file: WFDB record/header, CinC `.mat`, EDF, WAV, CSV.
+    /// The file: WFDB record/header, CinC `.mat`, MAT v5 (`--fs`), EDF, WAV, CSV.
     pub path: PathBuf,
     /// Channel index (0-based).
     #[arg(long, default_value_t = 0)]

@@ -20,7 +20,7 @@ use super::model::{Model, ModelArgs};
 /// Command-line arguments.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The records: WFDB record/header, CinC `.mat`, EDF, WAV, CSV.
+    /// The records: WFDB record/header, CinC `.mat`, MAT v5 (`--fs`), EDF, WAV, CSV.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]

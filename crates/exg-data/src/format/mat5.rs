@@ -15,9 +15,15 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::{Error, Result};
+use exg_signal::Hz;
+
+use crate::{Channel, Error, Record, Result};
 
 const FORMAT: &str = "MAT v5";
+/// How every MAT v5 file starts (the rest of its 116-byte text is free).
+pub const HEADER_TEXT: &[u8] = b"MATLAB 5.0";
+/// Variable names taken for the signal, in order, when a file holds several matrices.
+pub const SIGNAL_NAMES: [&str; 4] = ["val", "ecg", "data", "signal"];
 const MI_MATRIX: u32 = 14;
 const MI_COMPRESSED: u32 = 15;
 /// Decompressed size accepted for one compressed variable (a guard against zip bombs).
@@ -58,14 +64,89 @@ pub fn read_vector(path: impl AsRef<Path>, name: &str) -> Result<Vec<f64>> {
         .ok_or_else(|| malformed(path, format!("no numeric matrix named `{name}`")))
 }
 
+/// A MAT v5 file as a [`Record`] at `fs` (the format stores no rate). The signal is the
+/// file's only numeric matrix, or else the first of [`SIGNAL_NAMES`] it holds. A vector is one
+/// channel; a matrix has one channel per row when it has fewer rows than columns (WFDB's and
+/// CinC's `val`: leads × samples), otherwise one per column (samples × leads). Channels are
+/// named `ch0`, `ch1`, …
+///
+/// ```no_run
+/// use exg_data::format::mat5::read_mat5_record;
+/// use exg_signal::Hz;
+/// let rec = read_mat5_record("cpsc2019/data/data_00001.mat", Hz::new(500.0)?)?;
+/// assert_eq!(rec.n_samples(), 5000); // 10 s of the `ecg` vector
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_mat5_record(path: impl AsRef<Path>, fs: Hz) -> Result<Record> {
+    let path = path.as_ref();
+    let arrays = read_mat5(path)?;
+    let names = || {
+        arrays
+            .iter()
+            .map(|a| format!("`{}`", a.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let signal = match arrays.as_slice() {
+        [only] => only,
+        _ => SIGNAL_NAMES
+            .iter()
+            .find_map(|n| arrays.iter().find(|a| a.name == *n))
+            .ok_or_else(|| {
+                malformed(
+                    path,
+                    format!(
+                        "no signal matrix: expected one numeric matrix or one named {}; found [{}]",
+                        SIGNAL_NAMES.join(", "),
+                        names()
+                    ),
+                )
+            })?,
+    };
+    if signal.data.is_empty() {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            detail: format!(
+                "matrix `{}` ({}x{}) holds no samples",
+                signal.name, signal.rows, signal.cols
+            ),
+        });
+    }
+    let (rows, cols) = (signal.rows, signal.cols);
+    // Column-major: element (r, c) is data[c * rows + r].
+    let series: Vec<Vec<f64>> = if rows < cols {
+        (0..rows)
+            .map(|r| (0..cols).map(|c| signal.data[c * rows + r]).collect())
+            .collect()
+    } else {
+        signal.data.chunks(rows).map(<[f64]>::to_vec).collect()
+    };
+    let channels = series
+        .into_iter()
+        .enumerate()
+        .map(|(i, samples)| Channel {
+            name: format!("ch{i}"),
+            units: String::new(),
+            gain: None,
+            samples,
+        })
+        .collect();
+    let mut rec = Record::new("mat5", fs, channels)?;
+    rec.metadata.record = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(rec)
+}
+
 /// True when `bytes` start with a MAT v5 header (text, version 0x0100, `IM`/`MI`).
 pub fn looks_like_mat5(bytes: &[u8]) -> bool {
-    bytes.len() >= 128 && bytes.starts_with(b"MATLAB 5.0") && endian(bytes).is_some()
+    bytes.len() >= 128 && bytes.starts_with(HEADER_TEXT) && endian(bytes).is_some()
 }
 
 /// Parses the bytes of a MAT v5 file (`path` is for messages).
 pub fn parse_mat5(bytes: &[u8], path: &Path) -> Result<Vec<Array>> {
-    if bytes.len() < 128 || !bytes.starts_with(b"MATLAB 5.0") {
+    if bytes.len() < 128 || !bytes.starts_with(HEADER_TEXT) {
         return Err(malformed(path, "no MATLAB 5.0 header".into()));
     }
     let big = endian(bytes).ok_or_else(|| malformed(path, "no endian indicator".into()))?;
@@ -251,29 +332,48 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{OpenOptions, open, open_with};
 
-    /// A little-endian file with one uncompressed `x = [1 2 3]'` stored as `miUINT8` (MATLAB's
-    /// narrowing), written by hand from the format description.
-    fn tiny() -> Vec<u8> {
-        let mut b = b"MATLAB 5.0 MAT-file".to_vec();
+    /// A little-endian file of uncompressed `double` matrices, each with a name of at most 4
+    /// bytes and its elements (column-major) stored as `miUINT8` (MATLAB's narrowing), written
+    /// by hand from the format description.
+    fn file(vars: &[(&str, u32, u32, &[u8])]) -> Vec<u8> {
+        let mut b = HEADER_TEXT.to_vec();
         b.resize(124, b' ');
         b.extend([0x00, 0x01, b'I', b'M']);
-        let mut m = Vec::new();
         let el = |m: &mut Vec<u8>, ty: u32, data: &[u8]| {
             m.extend(ty.to_le_bytes());
             m.extend((data.len() as u32).to_le_bytes());
             m.extend(data);
             m.resize(m.len().div_ceil(8) * 8, 0);
         };
-        el(&mut m, 6, &[6, 0, 0, 0, 0, 0, 0, 0]); // flags: class 6 = double
-        el(&mut m, 5, &[3, 0, 0, 0, 1, 0, 0, 0]); // dims 3 × 1
-        // name as a small element: 1 byte, type 1
-        m.extend([1, 0, 1, 0, b'x', 0, 0, 0]);
-        el(&mut m, 2, &[1, 2, 3]); // real part as uint8
-        b.extend(MI_MATRIX.to_le_bytes());
-        b.extend((m.len() as u32).to_le_bytes());
-        b.extend(m);
+        for &(name, rows, cols, data) in vars {
+            let mut m = Vec::new();
+            el(&mut m, 6, &[6, 0, 0, 0, 0, 0, 0, 0]); // flags: class 6 = double
+            let dims: Vec<u8> = [rows, cols].iter().flat_map(|d| d.to_le_bytes()).collect();
+            el(&mut m, 5, &dims);
+            // The name as a small element: type 1 (miINT8), byte count, then the bytes.
+            assert!(name.len() <= 4);
+            m.extend([1, 0, name.len() as u8, 0]);
+            m.extend(name.bytes().chain(std::iter::repeat(0)).take(4));
+            el(&mut m, 2, data); // real part as uint8
+            b.extend(MI_MATRIX.to_le_bytes());
+            b.extend((m.len() as u32).to_le_bytes());
+            b.extend(m);
+        }
         b
+    }
+
+    /// `x = [1 2 3]'`.
+    fn tiny() -> Vec<u8> {
+        file(&[("x", 3, 1, &[1, 2, 3])])
+    }
+
+    /// `bytes` written to a fresh temporary `.mat` file.
+    fn written(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("exg_mat5_{}_{name}.mat", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
     }
 
     #[test]
@@ -293,5 +393,40 @@ mod tests {
                 "cut {cut}"
             );
         }
+    }
+
+    #[test]
+    fn a_record_is_the_only_matrix_or_the_named_signal() {
+        let with_fs = OpenOptions {
+            fs: Some(Hz::new(500.0).unwrap()),
+            ..OpenOptions::default()
+        };
+        // The only matrix, whatever its name: a vector is one channel.
+        let p = written("only", &tiny());
+        let rec = open_with(&p, &with_fs).unwrap();
+        assert_eq!((rec.format.as_str(), rec.channels.len()), ("mat5", 1));
+        assert_eq!(rec.channels[0].samples, [1.0, 2.0, 3.0]);
+        // Without a rate: the typed error, never a guessed rate.
+        assert!(matches!(open(&p), Err(Error::MissingSamplingRate { .. })));
+        std::fs::remove_file(&p).ok();
+
+        // Several matrices: `val` is the signal. 2 × 3 is two leads of three samples;
+        // 3 × 2 (samples × leads) reads as the same two leads.
+        for (rows, cols, data) in [(2, 3, [1, 2, 3, 4, 5, 6]), (3, 2, [1, 3, 5, 2, 4, 6])] {
+            let p = written(
+                "val",
+                &file(&[("R", 1, 1, &[9]), ("val", rows, cols, &data)]),
+            );
+            let rec = open_with(&p, &with_fs).unwrap();
+            let leads: Vec<&[f64]> = rec.channels.iter().map(|c| c.samples.as_slice()).collect();
+            assert_eq!(leads, [[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]], "{rows} x {cols}");
+            std::fs::remove_file(&p).ok();
+        }
+
+        // Several matrices and none named as a signal: an error naming what the file holds.
+        let p = written("none", &file(&[("a", 1, 1, &[1]), ("b", 2, 1, &[1, 2])]));
+        let err = read_mat5_record(&p, Hz::new(500.0).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("`a`, `b`"), "{err}");
+        std::fs::remove_file(&p).ok();
     }
 }

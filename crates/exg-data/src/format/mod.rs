@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | [`wfdb`] | `.hea` + `.dat` (formats 16, 61, 24, 32, 80, 212) or CinC `.mat` (`16+24`) | header | `.atr` (MIT format) |
 //! | [`mat4`] | MATLAB v4 `.mat` (`val` matrix) | the caller (or the `.hea`) | – |
-//! | [`mat5`] | MATLAB v5 `.mat` numeric matrices (zlib-compressed or not; read by name) | – | – |
+//! | [`mat5`] | MATLAB v5 `.mat` numeric matrices (zlib-compressed or not; a record from its signal matrix) | the caller | – |
 //! | [`edf`] | EDF, EDF+C, EDF+D, BDF | header | EDF+ TALs |
 //! | [`wav`] | PCM / float WAV | header | – |
 //! | [`csv`] | delimited text, optional header row of lead names | the caller | – |
@@ -46,6 +46,8 @@ pub enum Format {
     Wfdb,
     /// Bare MATLAB v4 file (no WFDB header next to it).
     Mat4,
+    /// MATLAB v5 file (CPSC 2019 `data_XXXXX.mat`; see [`mat5::read_mat5_record`]).
+    Mat5,
     /// EDF / EDF+ / BDF.
     Edf,
     /// WAV.
@@ -60,6 +62,7 @@ impl Format {
         match self {
             Self::Wfdb => "wfdb",
             Self::Mat4 => "mat4",
+            Self::Mat5 => "mat5",
             Self::Edf => "edf",
             Self::Wav => "wav",
             Self::Csv => "csv",
@@ -70,7 +73,7 @@ impl Format {
 /// Options of [`open_with`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpenOptions {
-    /// Sampling rate for formats that do not store one (CSV, bare MAT v4); required there,
+    /// Sampling rate for formats that do not store one (CSV, bare MAT v4, MAT v5); required there,
     /// and ignored (the file's own rate wins) elsewhere.
     pub fs: Option<Hz>,
     /// CSV layout.
@@ -99,7 +102,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<Record> {
 ///
 /// WFDB records may be named by their header, a signal file (`.dat`, or a `.mat` with a
 /// `.hea` beside it), their `.atr` or the record path without extension; their `.atr` annotations are
-/// loaded when present. CSV and bare MAT v4 files need [`OpenOptions::fs`] and fail with
+/// loaded when present. CSV, bare MAT v4 and MAT v5 files need [`OpenOptions::fs`] and fail with
 /// [`Error::MissingSamplingRate`] without it.
 pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Record> {
     let path = path.as_ref();
@@ -121,6 +124,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Record
             Ok(rec)
         }
         Format::Mat4 => mat4::read_mat4_record(path, need_fs("MAT v4")?),
+        Format::Mat5 => mat5::read_mat5_record(path, need_fs("MAT v5")?),
         Format::Edf => edf::read_edf(path),
         Format::Wav => wav::read_wav(path),
         Format::Csv => csv::read_csv(path, need_fs("CSV")?, &options.csv),
@@ -139,13 +143,7 @@ pub fn detect(path: &Path) -> Result<Format> {
     match ext.as_deref() {
         Some("hea") => return Ok(Format::Wfdb),
         Some("dat" | "atr") if sibling_header() => return Ok(Format::Wfdb),
-        Some("mat") => {
-            return Ok(if sibling_header() {
-                Format::Wfdb
-            } else {
-                Format::Mat4
-            });
-        }
+        Some("mat") if sibling_header() => return Ok(Format::Wfdb),
         Some("edf" | "bdf" | "rec") => return Ok(Format::Edf),
         Some("wav") => return Ok(Format::Wav),
         Some("csv" | "tsv" | "txt") => return Ok(Format::Csv),
@@ -181,7 +179,10 @@ pub fn detect(path: &Path) -> Result<Format> {
         Ok(Format::Wav)
     } else if head.starts_with(b"0       ") || head.starts_with(b"\xffBIOSEMI") {
         Ok(Format::Edf)
-    } else if mat4::looks_like_mat4(head) {
+    } else if head.starts_with(mat5::HEADER_TEXT) {
+        Ok(Format::Mat5)
+    } else if mat4::looks_like_mat4(head) || ext.as_deref() == Some("mat") {
+        // A `.mat` that is not MAT v5 is read as MAT v4, whose reader names what is wrong.
         Ok(Format::Mat4)
     } else {
         Err(Error::UnknownFormat {
