@@ -83,27 +83,35 @@ fn cpsc2019_challenge_span() {
         if d.no_result == Some(NoResult::NoConsistentQrs) {
             refused.push(name.clone());
         }
-        gross += score_in(
+        let s = score_in(
             &r.r_peaks,
             &d.peaks,
             fs.samples(a)..fs.samples(b) + 1,
             0.075,
         );
+        if name == "00034" {
+            // Low, narrow QRS spikes each 130-145 ms after a larger broad wave: the paper's
+            // 5-15 Hz front end alone takes the broad wave (2 of 12 beats within 75 ms, 10
+            // false); the short-record path's QRS band finds the spikes (`ShortRecords`; 9 and
+            // 2 when written).
+            assert!(s.tp >= 8 && s.fp <= 4, "00034: {s:?}");
+        }
+        gross += s;
     }
     let (se, ppv, f1) = ratio(&gross);
     println!("CPSC 2019: Se {se:.4} +P {ppv:.4} F1 {f1:.4}, refused {refused:?}");
     // Measured when written: F1 0.793; 0.806 after levels in amplitude units; 0.835 with the
-    // gate's 8-ms alignment and slope prominence; 0.850 with its second opinion, 8 refused
-    // (NeuroKit2 0.3.0: 0.857 under the CLI's rule, benchmarks.md; the bar, 0.877, is
-    // not met yet).
-    assert!(f1 >= 0.84, "{gross:?}");
+    // gate's 8-ms alignment and slope prominence; 0.850 with its second opinion, 8 refused;
+    // 0.869 with Pan-Tompkins' two front ends on short records, 6 refused (the CLI's rule,
+    // benchmarks.md: 87.76 against NeuroKit2 0.3.0's 85.74 and the bar of 87.74).
+    assert!(f1 >= 0.86, "{gross:?}");
     // Three noisy atrial-fibrillation records whose QRS windows do not repeat at r > 0.9 (their
     // f waves and baseline differ from beat to beat) but whose beats all three detectors agree
     // on: the second opinion passes them (it refused them before).
     for name in ["00069", "00070", "00072"] {
         assert!(!refused.iter().any(|r| r == name), "{name} refused");
     }
-    assert!(refused.len() <= 9, "{refused:?}");
+    assert!(refused.len() <= 7, "{refused:?}");
 }
 
 #[test]
@@ -198,7 +206,7 @@ fn mitdb_every_10s_window_meets_the_bar() {
     // count, so a beat cut by the window's edge is neither missed nor false; detections in
     // ventricular-flutter episodes are false. Measured when written (printed, and by the CLI):
     // Se 0.9953, +P 0.9951, 29 windows refused; Se 0.9972, +P 0.9951, 12 refused with the
-    // gate's second opinion.
+    // gate's second opinion; Se 0.9974, +P 0.9953, 11 refused with two front ends on short records.
     let Some(dir) = testdata::dir("mitdb") else {
         return;
     };

@@ -72,7 +72,7 @@ pub use batch::{HEAD_S as BATCH_HEAD_S, detect_batch};
 pub use consensus::Consensus;
 pub use hamilton::Hamilton;
 pub use neurokit::NeuroKit;
-pub use pan_tompkins::PanTompkins;
+pub use pan_tompkins::{PanTompkins, ShortRecords};
 pub use polarity::Polarity;
 pub use quality::{NoResult, QualityGate, QualityReport, SegmentQuality};
 pub use record::{RECORD_STRETCH_S, RecordEnd, RecordStream, StreamGate};
@@ -324,8 +324,10 @@ impl<D: StreamingDetector> StreamingDetector for Gated<D> {
 pub const DETECTOR_NAMES: [&str; 4] = ["pantompkins", "hamilton", "neurokit", "consensus"];
 
 /// The default detector: [`PanTompkins`] with its paper defaults (chosen on MIT-BIH, see
-/// `docs/benchmarks.md`) behind the default [`QualityGate`], so pure noise gives an empty
-/// result with [`NoResult::NoConsistentQrs`]. Its stream is Pan-Tompkins' ungated stream.
+/// `docs/benchmarks.md`), plus its second front end on records up to 120 s
+/// ([`ShortRecords`]), behind the default [`QualityGate`], so
+/// pure noise gives an empty result with [`NoResult::NoConsistentQrs`]. Its stream is
+/// Pan-Tompkins' ungated stream (the paper's front end alone).
 pub fn default_detector() -> Gated<PanTompkins> {
     Gated::new(PanTompkins::default())
 }

@@ -301,16 +301,7 @@ impl QualityGate {
         let mut windows = Windows::new(x, &idx, hw, sm);
         let consistent = judged
             .iter()
-            .filter(|&&k| {
-                let lo = k.saturating_sub(self.neighbours);
-                let hi = (k + self.neighbours).min(n - 1);
-                let near = || (lo..=hi).filter(|&j| j != k);
-                // Aligned first (the cached windows; most beats of a clean record match there),
-                // then the shifted neighbours.
-                near().any(|j| windows.correlation(k, j) > self.min_correlation)
-                    || (lag > 0
-                        && near().any(|j| windows.best_shifted(k, j, lag) > self.min_correlation))
-            })
+            .filter(|&&k| self.repeats(&mut windows, k, lag))
             .count();
         let frac = consistent as f64 / judged.len() as f64;
         let prominence = if self.min_slope_prominence > 0.0 {
@@ -347,6 +338,44 @@ impl QualityGate {
     }
 }
 
+impl QualityGate {
+    /// For each of `peaks` (increasing sample indices of `x` at `fs`), whether its window
+    /// repeats: the gate's consistency rule ([`QualityGate`] type docs) applied to one beat,
+    /// against the `neighbours` nearest peaks on either side. Peaks whose windows do not fit
+    /// in `x`, and every peak of a record with fewer than three, count as repeating (nothing
+    /// to judge them by).
+    pub(crate) fn repeating_beats(&self, fs: Hz, x: &[f64], peaks: &[usize]) -> Vec<bool> {
+        let (hw, sm, reach) = self.windows(fs);
+        let lag = reach - hw - sm;
+        let inside: Vec<usize> = (0..peaks.len())
+            .filter(|&i| peaks[i] >= reach && peaks[i] + reach < x.len())
+            .collect();
+        let idx: Vec<usize> = inside.iter().map(|&i| peaks[i]).collect();
+        let mut repeats = vec![true; peaks.len()];
+        if idx.len() < 3 {
+            return repeats;
+        }
+        let mut windows = Windows::new(x, &idx, hw, sm);
+        for (k, &i) in inside.iter().enumerate() {
+            repeats[i] = self.repeats(&mut windows, k, lag);
+        }
+        repeats
+    }
+
+    /// Whether judged beat `k` of `windows` correlates above `min_correlation` with one of its
+    /// `neighbours` nearest beats on either side, aligned or shifted by up to `lag` samples.
+    fn repeats(&self, windows: &mut Windows, k: usize, lag: usize) -> bool {
+        let n = windows.len();
+        let lo = k.saturating_sub(self.neighbours);
+        let hi = (k + self.neighbours).min(n - 1);
+        let near = || (lo..=hi).filter(|&j| j != k);
+        // Aligned first (the cached windows; most beats of a clean record match there), then
+        // the shifted neighbours.
+        near().any(|j| windows.correlation(k, j) > self.min_correlation)
+            || (lag > 0 && near().any(|j| windows.best_shifted(k, j, lag) > self.min_correlation))
+    }
+}
+
 /// Mean pairwise agreement of the built-in Pan-Tompkins, Hamilton and NeuroKit detectors (with
 /// their defaults, ungated) on `x`: for each pair, the beats matched one to one within
 /// `tolerance_s` over the beats either found (1 when neither found any). `None` when a detector
@@ -356,7 +385,8 @@ fn detector_agreement(x: &[f64], fs: Hz, tolerance_s: f64) -> Option<f64> {
     use super::{Hamilton, NeuroKit, PanTompkins, RPeakDetector};
     let ecg = Ecg::new(x.to_vec(), fs).ok()?;
     let detectors: [&dyn RPeakDetector; 3] = [
-        &PanTompkins::default(),
+        // The paper front end alone: the short-record path judges its beats with this gate.
+        &PanTompkins::default().paper_front_end_only(),
         &Hamilton::default(),
         &NeuroKit::default(),
     ];
@@ -487,6 +517,11 @@ struct Stats {
 }
 
 impl<'a> Windows<'a> {
+    /// Number of beats.
+    fn len(&self) -> usize {
+        self.idx.len()
+    }
+
     fn new(x: &'a [f64], idx: &'a [usize], hw: usize, sm: usize) -> Self {
         Self {
             x,
