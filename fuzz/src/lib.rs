@@ -136,6 +136,9 @@ pub fn mat4(data: &[u8]) {
 pub fn mat5(data: &[u8]) {
     let _ = mat5::looks_like_mat5(data);
     let _ = mat5::parse_mat5(data, p());
+    // As a record (`exg peaks x.mat --fs 500`): the signal matrix picked, leads laid out.
+    let path = write("fz.mat", data);
+    let _ = mat5::read_mat5_record(&path, Hz::new(500.0).unwrap());
 }
 
 /// EDF/EDF+/BDF bytes, read whole and by channel label.
