@@ -72,8 +72,10 @@ use crate::trainer::Example;
 use crate::{Error, Result};
 
 /// Version of the cached format and of the preparation steps; part of every cache key, so a
-/// change to either misses old files.
-pub const CACHE_VERSION: &str = "exg-train prepare v1";
+/// change to either misses old files. v2: the default R-peak detector runs two front ends on
+/// records up to 120 s (exg-signal `ShortRecords`), which moves the peaks, features and
+/// attention targets of short records.
+pub const CACHE_VERSION: &str = "exg-train prepare v2";
 
 /// Where the quantitative features of the train-only branch come from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
