@@ -336,9 +336,7 @@ impl QualityGate {
         report.passes = prominent && (consistent || report.rescued(self));
         report
     }
-}
 
-impl QualityGate {
     /// For each of `peaks` (increasing sample indices of `x` at `fs`), whether its window
     /// repeats: the gate's consistency rule ([`QualityGate`] type docs) applied to one beat,
     /// against the `neighbours` nearest peaks on either side. Peaks whose windows do not fit
