@@ -82,10 +82,7 @@ pub fn read_csv(path: impl AsRef<Path>, fs: Hz, options: &CsvOptions) -> Result<
         detail: "not a text file (invalid UTF-8)".into(),
     })?;
     let mut rec = parse_csv(text, fs, options, path)?;
-    rec.metadata.record = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    rec.metadata.record = super::record_name(path);
     Ok(rec)
 }
 

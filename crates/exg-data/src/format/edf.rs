@@ -457,10 +457,7 @@ fn read(path: &Path, select: Option<&[&str]>) -> Result<Record> {
         .collect();
     record.annotations.sort_by_key(|a| a.sample);
     let md = &mut record.metadata;
-    md.record = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    md.record = super::record_name(path);
     md.fields.insert("edf_type".into(), reader.kind.into());
     md.fields.insert("start".into(), reader.start.clone());
     md.fields

@@ -132,10 +132,7 @@ pub fn read_mat5_record(path: impl AsRef<Path>, fs: Hz) -> Result<Record> {
         })
         .collect();
     let mut rec = Record::new("mat5", fs, channels)?;
-    rec.metadata.record = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    rec.metadata.record = super::record_name(path);
     Ok(rec)
 }
 

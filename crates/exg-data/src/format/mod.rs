@@ -131,6 +131,14 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Record
     }
 }
 
+/// A record's name from its file: the file name without its extension (`100` for `100.dat`),
+/// or empty when the path has none.
+pub(crate) fn record_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Detects the format of `path` from its extension, a WFDB header beside it, or its first
 /// bytes (RIFF/WAVE, the EDF `0       ` version field, BioSemi's `\xffBIOSEMI`, a MAT v4
 /// matrix header).

@@ -64,10 +64,7 @@ pub fn read_wav(path: impl AsRef<Path>) -> Result<Record> {
     let reader =
         hound::WavReader::new(std::io::BufReader::new(file)).map_err(|e| wav_error(path, e))?;
     let mut rec = decode(reader, file_len, path)?;
-    rec.metadata.record = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    rec.metadata.record = super::record_name(path);
     Ok(rec)
 }
 
