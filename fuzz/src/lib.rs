@@ -252,11 +252,19 @@ pub fn standardizer_json(data: &[u8]) {
 pub fn model_file(data: &[u8]) {
     let path = write("model.safetensors", data);
     let dev = candle::Device::Cpu;
-    if let Ok((net, _meta)) = exg_model::ExgNet::load_described(&path, &dev) {
+    if let Ok((net, meta)) = exg_model::ExgNet::load_described(&path, &dev) {
         let len = net.config().input_len;
         if len <= 4096 {
             let x = candle::Tensor::zeros((1, 1, len), candle::DType::F32, &dev).unwrap();
             let _ = net.predict_proba(&x);
+        }
+        // A feature classifier that loaded was validated: running it must not panic.
+        if let Some(f) = &meta.fusion {
+            let k = meta.classes.len();
+            let net_p = vec![1.0 / k as f32; k];
+            for fill in [f32::NAN, 0.0, 1e30] {
+                let _ = f.fuse(&net_p, &vec![fill; f.features.len()]);
+            }
         }
     }
 }

@@ -60,6 +60,9 @@ enum Command {
     Cv(cmd::study::cv::Args),
     /// Evaluate a described model on a labelled dataset (accuracy, macro-F1, per class, confusion).
     Eval(cmd::study::eval::Args),
+    /// Fuse a cross-validated network with a feature classifier (nested evaluation; optionally
+    /// writes the model with the classifier kept at deployment).
+    Fuse(cmd::study::fuse::Args),
     /// Benchmarks (e.g. `exg bench train --config FILE --steps N --json`).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -91,6 +94,7 @@ where
         Command::Train(a) => cmd::study::train::run(a),
         Command::Cv(a) => cmd::study::cv::run(a),
         Command::Eval(a) => cmd::study::eval::run(a),
+        Command::Fuse(a) => cmd::study::fuse::run(a),
         Command::Bench(c) => cmd::bench::run(c),
     };
     match result {

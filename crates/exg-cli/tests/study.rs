@@ -183,6 +183,65 @@ fn cv_reports_every_fold_and_resumes() {
     other.extend(["--epochs", "3"]);
     let err = fails(&other);
     assert!(err.contains("another configuration"), "{err}");
+
+    // Fusion with a feature classifier, nested on the same folds, then kept in a model file
+    // that `exg eval` uses with nothing else.
+    let fusion = d.join("fusion");
+    let fused = d.join("fused.safetensors");
+    let network = out.join("fold-3/model.safetensors");
+    let report = ok(&[
+        "fuse",
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "3",
+        "--predictions",
+        out.join("predictions.csv").to_str().unwrap(),
+        "--out",
+        fusion.to_str().unwrap(),
+        "--model",
+        network.to_str().unwrap(),
+        "--save",
+        fused.to_str().unwrap(),
+    ]);
+    assert!(report.contains("| **fused** |"), "{report}");
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fusion.join("metrics.json")).unwrap())
+            .unwrap();
+    assert_eq!(metrics["folds"].as_array().unwrap().len(), 3);
+    let csv = std::fs::read_to_string(fusion.join("predictions.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 15);
+    let (_, meta) = exg_model::ExgNet::load_described(&fused, &candle::Device::Cpu).unwrap();
+    let f = meta
+        .fusion
+        .expect("the saved model keeps its feature classifier");
+    let full = exg_features::FeatureExtractor::schema(&exg_features::full_set().unwrap());
+    assert_eq!(f.features.len(), full.len());
+    let eval: serde_json::Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--model",
+        fused.to_str().unwrap(),
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "3",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(eval["records"], 15);
+    // Predictions of another dataset are refused.
+    let err = fails(&[
+        "fuse",
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "2",
+        "--predictions",
+        out.join("predictions.csv").to_str().unwrap(),
+        "--out",
+        fusion.to_str().unwrap(),
+    ]);
+    assert!(err.contains("not in synthetic"), "{err}");
     std::fs::remove_dir_all(d).ok();
 }
 

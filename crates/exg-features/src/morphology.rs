@@ -13,7 +13,7 @@ use exg_signal::{Hz, RPeaks};
 use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
-use crate::stats::{median, std};
+use crate::stats::{median, pearson};
 use crate::{Error, Result};
 
 /// Template window before the R-peak, seconds.
@@ -544,17 +544,4 @@ fn detrend(x: &[f64]) -> Vec<f64> {
     let b = crate::stats::slope(&t, x);
     let a = crate::stats::mean(x) - b * crate::stats::mean(&t);
     x.iter().zip(&t).map(|(v, ti)| v - a - b * ti).collect()
-}
-
-/// Pearson correlation (`NaN` when either side is flat).
-fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let (sa, sb) = (std(a, 0), std(b, 0));
-    let (ma, mb) = (crate::stats::mean(a), crate::stats::mean(b));
-    let cov = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - ma) * (y - mb))
-        .sum::<f64>()
-        / a.len() as f64;
-    cov / (sa * sb)
 }

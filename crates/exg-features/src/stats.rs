@@ -71,6 +71,19 @@ pub fn slope(x: &[f64], y: &[f64]) -> f64 {
     sxy / sxx
 }
 
+/// Pearson correlation (`NaN` when either side is flat: zero variance).
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let (sa, sb) = (std(a, 0), std(b, 0));
+    let (ma, mb) = (mean(a), mean(b));
+    let cov = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - ma) * (y - mb))
+        .sum::<f64>()
+        / a.len() as f64;
+    cov / (sa * sb)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

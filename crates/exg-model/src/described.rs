@@ -13,6 +13,7 @@
 //! | `exg.preprocessing` | the [`Preprocessing`] as JSON |
 //! | `exg.version` | the exg version that wrote the file |
 //! | `exg.dataset` | name of the training data |
+//! | `exg.feature_fusion` | optional: the [`FeatureFusion`] (feature names, trees, weight) as JSON |
 //!
 //! Only the `net.*` tensors are stored: the train-only `aux.*` branch never reaches the file.
 
@@ -24,6 +25,7 @@ use candle::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use serde::{Deserialize, Serialize};
 
+use crate::trees::FeatureFusion;
 use crate::{Classifier, Error, ExgNet, ExgNetConfig, Result};
 
 /// Value of the `exg.format` metadata key of a described model file.
@@ -361,6 +363,10 @@ pub struct ModelMeta {
     /// The exg version that wrote the file; [`ExgNet::save_described`] ignores this field and
     /// writes the running version, [`ExgNet::load_described`] returns the file's.
     pub version: String,
+    /// A feature classifier fused with the network's output at deployment, if the model has
+    /// one (stored under `exg.feature_fusion`; absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fusion: Option<FeatureFusion>,
 }
 
 impl ModelMeta {
@@ -376,7 +382,14 @@ impl ModelMeta {
             preprocessing,
             dataset: dataset.into(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            fusion: None,
         }
+    }
+
+    /// The same metadata with a feature classifier fused at deployment.
+    pub fn with_fusion(mut self, fusion: FeatureFusion) -> Self {
+        self.fusion = Some(fusion);
+        self
     }
 
     fn check(&self, cfg: &ExgNetConfig) -> std::result::Result<(), String> {
@@ -393,7 +406,11 @@ impl ModelMeta {
                 self.preprocessing.resample_hz, cfg.sample_rate_hz
             ));
         }
-        self.preprocessing.validate().map_err(|e| e.to_string())
+        self.preprocessing.validate().map_err(|e| e.to_string())?;
+        if let Some(f) = &self.fusion {
+            f.validate(cfg.n_classes).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 }
 
@@ -405,6 +422,7 @@ const KEY_LEN: &str = "exg.input_len";
 const KEY_PRE: &str = "exg.preprocessing";
 const KEY_VERSION: &str = "exg.version";
 const KEY_DATASET: &str = "exg.dataset";
+const KEY_FUSION: &str = "exg.feature_fusion";
 
 fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Config(e.to_string()))
@@ -424,7 +442,7 @@ impl ExgNet {
             path: path.to_path_buf(),
             reason,
         })?;
-        let metadata = HashMap::from([
+        let mut metadata = HashMap::from([
             (KEY_FORMAT.to_owned(), FORMAT.to_owned()),
             (KEY_CONFIG.to_owned(), json(cfg)?),
             (KEY_CLASSES.to_owned(), json(&meta.classes)?),
@@ -434,6 +452,9 @@ impl ExgNet {
             (KEY_VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
             (KEY_DATASET.to_owned(), meta.dataset.clone()),
         ]);
+        if let Some(f) = &meta.fusion {
+            metadata.insert(KEY_FUSION.to_owned(), json(f)?);
+        }
         let tensors = self.named_tensors();
         let views = tensors.iter().map(|(n, t)| (n.as_str(), t));
         let bytes = safetensors::serialize(views, Some(metadata))
@@ -495,6 +516,10 @@ impl ExgNet {
             preprocessing,
             dataset: get(KEY_DATASET)?.to_owned(),
             version: get(KEY_VERSION)?.to_owned(),
+            fusion: md
+                .contains_key(KEY_FUSION)
+                .then(|| parse(field(KEY_FUSION)?, &meta_err))
+                .transpose()?,
         };
         meta.check(&cfg).map_err(meta_err)?;
         let tensors =

@@ -21,6 +21,8 @@
 //! * [`described`]: the self-describing deployable file ([`ExgNet::save_described`],
 //!   [`ExgNet::load_described`]): configuration, class names, preprocessing ([`Preprocessing`]),
 //!   exg version and training data in the safetensors metadata ([`ModelMeta`]).
+//! * [`trees`]: gradient-boosted trees ([`trees::BoostedTrees`]) for a feature classifier kept
+//!   beside the network at deployment, stored in the same file.
 //! * [`init::SeededVarMap`]: seeded, reproducible initialisation.
 //!
 //! Conventions: tensors are `(batch, channel, time)`; inputs are one lead at the configured
@@ -53,6 +55,7 @@ pub mod init;
 pub mod layers;
 mod model;
 pub mod ops;
+pub mod trees;
 
 pub use config::{AuxConfig, BlockConfig, BlockKind, Cost, ExgNetConfig, FeatureHeadConfig};
 pub use described::{ModelMeta, Normalise, Pad, Preprocessing};

@@ -211,3 +211,55 @@ fn a_short_record_is_filled_up_as_the_preprocessing_says() {
         serde_json::from_str(&serde_json::to_string(&repeat).unwrap()).unwrap();
     assert_eq!(back.pad, Pad::Repeat);
 }
+
+#[test]
+fn feature_fusion_round_trips_and_a_corrupt_one_is_refused() {
+    use exg_model::trees::{BoostConfig, BoostedTrees, FeatureFusion};
+    let (net, meta) = tiny();
+    let x: Vec<Vec<f32>> = (0..90)
+        .map(|i| {
+            vec![
+                (i % 30) as f32,
+                if i % 4 == 0 { f32::NAN } else { i as f32 },
+            ]
+        })
+        .collect();
+    let y: Vec<usize> = (0..90).map(|i| i % 3).collect();
+    let trees = BoostedTrees::fit(&x, &y, 3, &BoostConfig::default()).unwrap();
+    let fusion = FeatureFusion {
+        features: vec!["HR".into(), "SDNN".into()],
+        trees,
+        weight: 0.4,
+    };
+    let meta = meta.with_fusion(fusion.clone());
+    let dir = temp_dir("fusion");
+    let path = dir.join("model.safetensors");
+    net.save_described(&path, &meta).unwrap();
+    let (_, back) = ExgNet::load_described(&path, &Device::Cpu).unwrap();
+    assert_eq!(back.fusion.as_ref(), Some(&fusion));
+    let row = [12.0, f32::NAN];
+    assert_eq!(
+        back.fusion.unwrap().fuse(&[0.2, 0.3, 0.5], &row).unwrap(),
+        fusion.fuse(&[0.2, 0.3, 0.5], &row).unwrap()
+    );
+
+    // Two features named for trees on two columns, but a child index out of range: refused
+    // at load time, not a panic at prediction time.
+    let bad = dir.join("bad.safetensors");
+    let mut broken = fusion.clone();
+    broken.trees.trees[0][0].left[0] = 10_000;
+    let text = serde_json::to_string(&broken).unwrap();
+    rewrite(&path, &bad, |md| {
+        md.insert("exg.feature_fusion".into(), text);
+    });
+    let err = ExgNet::load_described(&bad, &Device::Cpu).unwrap_err();
+    assert!(matches!(err, Error::Metadata { .. }), "{err}");
+    // A feature list that disagrees with the trees.
+    let mut broken = fusion;
+    broken.features.pop();
+    assert!(
+        net.save_described(&path, &meta.with_fusion(broken))
+            .is_err()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

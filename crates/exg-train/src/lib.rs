@@ -1,7 +1,8 @@
 //! # exg-train
 //!
 //! Training and evaluation of EXGnet-style classifiers: losses ([`loss`]), classification metrics
-//! ([`metrics`]), learning-rate schedules ([`schedule`]) and a checkpointable AdamW
+//! ([`metrics`]), late fusion with a feature classifier kept at deployment ([`fusion`]),
+//! learning-rate schedules ([`schedule`]) and a checkpointable AdamW
 //! ([`optim`]), atomic, one-file checkpoints ([`checkpoint`]), and the run folder's files:
 //! per-epoch CSV, learning-curve and confusion-matrix figures, and a markdown report
 //! ([`report`]).
@@ -11,6 +12,7 @@
 pub mod checkpoint;
 pub mod cv;
 mod error;
+pub mod fusion;
 pub mod loss;
 pub mod metrics;
 pub mod optim;

@@ -1030,7 +1030,8 @@ pub fn train_model(
 /// Evaluation of a described model on labelled records: each record is preprocessed and
 /// windowed as the model file says ([`ExgNet::classify`]); classes are matched by name, after
 /// `class_map` renames data classes to model classes (e.g. MIT-BIH's `AFIB` to CinC 2017's
-/// `A`). The evaluation is over the model's classes.
+/// `A`). The evaluation is over the model's classes. A model with a feature classifier
+/// ([`ModelMeta::fusion`]) fuses it with the network ([`crate::fusion::fused_probabilities`]).
 ///
 /// # Errors
 /// [`Error::Input`] when a class of the data is not one of the model's; a record the model's
@@ -1077,6 +1078,11 @@ pub fn evaluate_model(
         let p = net
             .classify(&meta.preprocessing, &src.ecg)
             .map_err(|e| Error::Input(format!("record {}: {e}", src.id)))?;
+        let p = match &meta.fusion {
+            Some(f) => crate::fusion::fused_probabilities(f, &src.ecg, &p)
+                .map_err(|e| Error::Input(format!("record {}: {e}", src.id)))?,
+            None => p,
+        };
         let label = to_model[src.label];
         predictions.push(RecordPrediction {
             id: src.id.clone(),

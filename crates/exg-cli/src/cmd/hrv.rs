@@ -1,8 +1,8 @@
 //! `exg hrv`: HRV and quantitative ECG features as JSON.
 //!
 //! * `exg hrv RECORD [--channel N] [--detector NAME]`: reads the record, detects R-peaks on one
-//!   channel, then computes every feature (HRV time/frequency/non-linear, rhythm, P-wave
-//!   presence, morphology).
+//!   channel, then computes every feature (HRV time/frequency/non-linear, rhythm, ectopy,
+//!   P-wave presence, morphology, signal quality, beat template).
 //! * `exg hrv --peaks FILE --fs HZ [--len N]`: peaks given (one 0-based sample index per line);
 //!   only peak-based features (signal features need the record).
 //!
@@ -12,17 +12,17 @@
 //! WFDB and EDF records longer than 10 minutes are streamed (read in chunks, detected with
 //! `exg_signal::rpeaks::RecordStream`: the same peaks as whole-record detection): the peak-based
 //! time-domain and Poincaré features use every beat of the record; the spectra (Welch, Lomb),
-//! entropies, rhythm features and the signal features (P-wave presence, morphology) its first
-//! hour (`FIRST_S`: their cost grows faster than the record, and the signal's first hour is the
-//! only part kept). Up to an hour the output is that of a whole read; beyond, memory stays that
+//! entropies, rhythm and ectopy features and the signal features (P-wave presence, morphology,
+//! signal quality, beat template) its first hour (`FIRST_S`: their cost grows faster than the
+//! record, and the signal's first hour is the only part kept). Up to an hour the output is that of a whole read; beyond, memory stays that
 //! of a 1-h record (`docs/cli.md` §"Long recordings").
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use exg_features::{
-    AtrialActivity, Complexity, Concat, Extract, FeatureExtractor, HrvFrequency, HrvTime,
-    Morphology, Poincare, Rhythm,
+    AtrialActivity, BeatTemplate, Complexity, Concat, Ectopy, Extract, FeatureExtractor,
+    HrvFrequency, HrvTime, Morphology, Poincare, Rhythm, SignalQuality,
 };
 use exg_signal::rpeaks::{RecordStream, Registry, StreamGate, StreamingDetector};
 use exg_signal::{Ecg, Hz, RPeaks};
@@ -77,6 +77,7 @@ fn peak_extractors(exgnet17: bool) -> Vec<(Box<dyn FeatureExtractor>, Span)> {
         (Box::new(Poincare::default()), Span::AllBeats),
         (Box::new(Complexity::default()), Span::First),
         (Box::new(Rhythm::default()), Span::First),
+        (Box::new(Ectopy::default()), Span::First),
     ]
 }
 
@@ -141,7 +142,8 @@ pub fn run(args: Args, registry: &Registry) -> anyhow::Result<()> {
 /// would need 240 MB of them), and the spectra and entropies grow faster than the beats.
 pub const FIRST_S: f64 = 3600.0;
 
-/// The signal-based extractors (P-wave presence, morphology); none for `--exgnet17`.
+/// The signal-based extractors (P-wave presence, morphology, signal quality, beat template);
+/// none for `--exgnet17`.
 fn signal_extractors(exgnet17: bool) -> Vec<Box<dyn FeatureExtractor>> {
     if exgnet17 {
         return Vec::new();
@@ -149,6 +151,8 @@ fn signal_extractors(exgnet17: bool) -> Vec<Box<dyn FeatureExtractor>> {
     vec![
         Box::new(AtrialActivity::default()),
         Box::new(Morphology::default()),
+        Box::new(SignalQuality::default()),
+        Box::new(BeatTemplate::default()),
     ]
 }
 
@@ -230,4 +234,30 @@ fn streamed(
         "duration_s": fs.seconds(peaks.signal_len()),
         "features": features,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `exg hrv` prints `exg_features::full_set()`, the set a fused model is trained on: the
+    /// per-span lists here must not drift from it.
+    #[test]
+    fn extractor_lists_are_the_full_set() {
+        let mut parts = peak_only(false);
+        parts.extend(signal_extractors(false));
+        let here: Vec<String> = Concat::new(parts)
+            .unwrap()
+            .schema()
+            .names()
+            .map(str::to_owned)
+            .collect();
+        let full: Vec<String> = exg_features::full_set()
+            .unwrap()
+            .schema()
+            .names()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(here, full);
+    }
 }

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! The model file carries its preprocessing, which is replayed on every record; long records are
-//! classified from 50 %-overlapping windows, short ones are zero-padded (see `cmd::model`).
+//! classified from 50 %-overlapping windows, short ones are zero-padded (see `cmd::model`). A
+//! model with a feature classifier (`exg fuse --save`) computes the record's features and
+//! averages the classifier's probabilities with the network's.
 //! `--json` prints one JSON object per record, one per line:
 //! `{"path", "class", "probabilities": {class: p}, "windows"}`.
 
@@ -37,6 +39,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let ecg = Model::read(&args.model, path)?;
         let (windows, starts, _) = model.windows(&ecg)?;
         let probs = model.probabilities(&windows)?;
+        // A model with a feature classifier averages its probabilities in (late fusion).
+        let probs = match &model.meta.fusion {
+            Some(f) => exg_train::fusion::fused_probabilities(f, &ecg, &probs)?,
+            None => probs,
+        };
         let (_, class) = model.predicted(&probs);
         if args.json {
             let out = json!({

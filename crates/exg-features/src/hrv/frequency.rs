@@ -3,16 +3,15 @@
 
 use std::sync::Arc;
 
-use exg_signal::RPeaks;
-use realfft::RealFftPlanner;
-
 use super::spline::QuadraticSpline;
 use super::{RrSeries, finite_or};
 use crate::Result;
 use crate::core::extractor::{FeatureExtractor, Input};
 use crate::core::feature::{Feature, Invalid};
 use crate::core::schema::{FeatureSpec, FeatureVector, Schema};
+use crate::spectrum::{WelchParams, welch};
 use crate::stats::mean;
+use exg_signal::RPeaks;
 
 /// The five bands (Hz), NeuroKit2 / Task Force 1996: ULF, VLF, LF, HF, VHF.
 pub const BANDS: [(&str, f64, f64); 5] = [
@@ -281,7 +280,16 @@ fn welch_psd(rr: &RrSeries) -> Option<Psd> {
     if nperseg < 2 {
         return None;
     }
-    let (freq, power) = welch(&x, fs, nperseg);
+    // NeuroKit2: zero-padded to twice the window, no per-segment detrending.
+    let (freq, power) = welch(
+        &x,
+        fs,
+        &WelchParams {
+            nperseg,
+            nfft: 2 * nperseg,
+            detrend_constant: false,
+        },
+    );
     let full_max = power.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     // signal_psd keeps min_f <= f <= max_f (0.5 Hz, the top of VHF).
     let (f, p): (Vec<f64>, Vec<f64>) = freq
@@ -290,52 +298,6 @@ fn welch_psd(rr: &RrSeries) -> Option<Psd> {
         .filter(|(f, _)| *f >= min_f && *f <= 0.5)
         .unzip();
     Some((f, p, full_max))
-}
-
-/// `scipy.signal.welch(x, fs, window="hann", nperseg, noverlap=nperseg//2, nfft=2*nperseg,
-/// detrend=False, scaling="density")`.
-fn welch(x: &[f64], fs: f64, nperseg: usize) -> (Vec<f64>, Vec<f64>) {
-    let nfft = 2 * nperseg;
-    let noverlap = nperseg / 2;
-    let step = nperseg - noverlap;
-    // Periodic Hann (SciPy get_window default, fftbins=True).
-    let win: Vec<f64> = (0..nperseg)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / nperseg as f64).cos())
-        .collect();
-    let scale = 1.0 / (fs * win.iter().map(|w| w * w).sum::<f64>());
-    let nseg = if x.len() >= nperseg {
-        (x.len() - nperseg) / step + 1
-    } else {
-        0
-    };
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fft = planner.plan_fft_forward(nfft);
-    let mut buf = fft.make_input_vec();
-    let mut spec = fft.make_output_vec();
-    let mut acc = vec![0.0; nfft / 2 + 1];
-    for s in 0..nseg {
-        buf.iter_mut().for_each(|v| *v = 0.0);
-        for i in 0..nperseg {
-            buf[i] = x[s * step + i] * win[i];
-        }
-        if fft.process(&mut buf, &mut spec).is_err() {
-            continue;
-        }
-        for (a, c) in acc.iter_mut().zip(&spec) {
-            *a += c.norm_sqr() * scale;
-        }
-    }
-    let last = acc.len() - 1;
-    for (k, a) in acc.iter_mut().enumerate() {
-        *a /= nseg.max(1) as f64;
-        if k != 0 && k != last {
-            *a *= 2.0;
-        }
-    }
-    let freq = (0..acc.len())
-        .map(|k| k as f64 * fs / nfft as f64)
-        .collect();
-    (freq, acc)
 }
 
 /// Lomb–Scargle periodogram of the raw RR series (see [`PsdMethod::Lomb`]).

@@ -11,6 +11,7 @@ use exg_train::study::{Ablation, StudyConfig, StudyData};
 
 pub mod cv;
 pub mod eval;
+pub mod fuse;
 pub mod report;
 pub mod train;
 

@@ -196,44 +196,8 @@ pub fn cv_report(
         .iter()
         .flat_map(|f| f.predictions.iter().cloned())
         .collect();
-    let subset: Option<Vec<usize>> = (!result.score_classes.is_empty()).then(|| {
-        result
-            .score_classes
-            .iter()
-            .filter_map(|s| result.classes.iter().position(|c| c == s))
-            .collect()
-    });
-    let bins = exg_train::study::evaluation_by_length(
-        &pooled_preds,
-        &result.classes,
-        subset.as_deref(),
-        &[20.0, 40.0],
-    )?;
+    let (head, rows) = length_table(&pooled_preds, &result.classes, &result.score_classes)?;
     r.heading("By record length (all test folds pooled)");
-    let mut head = vec![
-        "length".to_string(),
-        "records".into(),
-        "accuracy".into(),
-        "macro-F1".into(),
-    ];
-    if subset.is_some() {
-        head.push(format!("F1({})", result.score_classes.join(",")));
-    }
-    let rows: Vec<Vec<String>> = bins
-        .iter()
-        .map(|(label, e)| {
-            let mut row = vec![
-                label.clone(),
-                e.records.to_string(),
-                format!("{:.3}", e.accuracy),
-                format!("{:.3}", e.macro_f1),
-            ];
-            if subset.is_some() {
-                row.push(e.subset_f1.map_or("–".into(), |f| format!("{f:.3}")));
-            }
-            row
-        })
-        .collect();
     r.table(&head, &rows);
     r.heading("Learning curves and confusion");
     r.image("figures/learning_curves.png", "learning curves per fold");
@@ -248,6 +212,48 @@ pub fn cv_report(
         &result.skipped,
         out,
     )
+}
+
+/// Accuracy, macro-F1 and the subset F1 of `score_classes` (if any) of `preds` by record
+/// length (< 20 s, 20–40 s, ≥ 40 s): the headers and rows of a report table.
+pub fn length_table(
+    preds: &[exg_train::study::RecordPrediction],
+    classes: &[String],
+    score_classes: &[String],
+) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
+    let subset: Option<Vec<usize>> = (!score_classes.is_empty()).then(|| {
+        score_classes
+            .iter()
+            .filter_map(|s| classes.iter().position(|c| c == s))
+            .collect()
+    });
+    let bins =
+        exg_train::study::evaluation_by_length(preds, classes, subset.as_deref(), &[20.0, 40.0])?;
+    let mut head = vec![
+        "length".to_string(),
+        "records".into(),
+        "accuracy".into(),
+        "macro-F1".into(),
+    ];
+    if subset.is_some() {
+        head.push(format!("F1({})", score_classes.join(",")));
+    }
+    let rows = bins
+        .iter()
+        .map(|(label, e)| {
+            let mut row = vec![
+                label.clone(),
+                e.records.to_string(),
+                format!("{:.3}", e.accuracy),
+                format!("{:.3}", e.macro_f1),
+            ];
+            if subset.is_some() {
+                row.push(e.subset_f1.map_or("–".into(), |f| format!("{f:.3}")));
+            }
+            row
+        })
+        .collect();
+    Ok((head, rows))
 }
 
 /// The report of `exg train`.
