@@ -165,6 +165,17 @@ def main():
         "exg.dataset": "torch-oracle fixture",
     }
     put("model_file", "oracle_net.safetensors", safetensors(tensors, meta))
+    # The same network with a small feature classifier (`exg.feature_fusion`): two iterations
+    # of one 3-node tree per class on three named features.
+    def tree(f, t):
+        return {"feature": [f, 0, 0], "threshold": [t, 0.0, 0.0],
+                "missing_left": [True, False, False], "left": [1, 0, 0], "right": [2, 0, 0],
+                "value": [0.0, -0.1, 0.1]}
+    trees = [[tree(c % 3, 0.5 * c) for c in range(3)] for _ in range(2)]
+    fusion = {"features": ["HR", "SDNN", "kSQI"],
+              "trees": {"n_features": 3, "baseline": [0.0] * 3, "trees": trees}, "weight": 0.5}
+    fused = dict(meta, **{"exg.feature_fusion": json.dumps(fusion, separators=(",", ":"))})
+    put("model_file", "oracle_net_fused.safetensors", safetensors(tensors, fused))
     n = sum(1 for _ in OUT.rglob("*") if _.is_file())
     print(f"{n} seed files under {OUT.relative_to(ROOT)}")
 

@@ -9,8 +9,10 @@
 //! * [`cross_validate_fusion`]: on the network's cross-validated record predictions (every
 //!   record predicted by the fold model that did not train on it), for each test fold the trees
 //!   are fitted on the other folds' records, and `w` is the grid value that scores best on the
-//!   *other* folds (mean of their per-fold scores). Every reported figure is on records that
-//!   neither the trees nor the weight saw.
+//!   *other* folds (mean of their per-fold scores), with trees from an inner cross-validation
+//!   over those folds, so that neither the trees nor the weight saw the test fold. (The
+//!   network's predictions on the other folds come from `exg cv`'s fold models, which did train
+//!   on the test fold: the usual stacking approximation, on the network side only.)
 //! * [`fit_fusion`]: the deployable [`FeatureFusion`]: trees on every record, `w` chosen on all
 //!   folds' out-of-fold predictions.
 //!
@@ -206,21 +208,34 @@ pub fn cross_validate_fusion(d: &FusionData<'_>, cfg: &FusionConfig) -> Result<F
     }
     let n = d.labels.len();
     let k = d.classes.len();
-    let mut trees_oof = vec![Vec::new(); n];
-    for &f in &ids {
-        let (train, test): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| d.folds[i] != f);
+    // Trees fitted without the folds `held_out`, predicting the records of `predict`.
+    let fit_predict = |held_out: &[usize], predict: usize, out: &mut [Vec<f32>]| -> Result<()> {
+        let train: Vec<usize> = (0..n)
+            .filter(|&i| !held_out.contains(&d.folds[i]))
+            .collect();
         let x: Vec<Vec<f32>> = train.iter().map(|&i| d.features[i].clone()).collect();
         let y: Vec<usize> = train.iter().map(|&i| d.labels[i]).collect();
         let model = BoostedTrees::fit(&x, &y, k, &cfg.trees).map_err(model_err)?;
-        for i in test {
-            trees_oof[i] = model.predict_proba(&d.features[i]).map_err(model_err)?;
+        for i in (0..n).filter(|&i| d.folds[i] == predict) {
+            out[i] = model.predict_proba(&d.features[i]).map_err(model_err)?;
         }
+        Ok(())
+    };
+    let mut trees_oof = vec![Vec::new(); n];
+    for &f in &ids {
+        fit_predict(&[f], f, &mut trees_oof)?;
     }
     let mut folds = Vec::with_capacity(ids.len());
     let mut fused_oof = vec![Vec::new(); n];
     for &f in &ids {
         let others: Vec<usize> = ids.iter().copied().filter(|&g| g != f).collect();
-        let weight = choose_weight(d, &trees_oof, &others, &cfg.weights)?;
+        // The weight is chosen on the other folds with trees that never saw the test fold
+        // either: an inner cross-validation over the other folds.
+        let mut inner = vec![vec![0.0; k]; n];
+        for &g in &others {
+            fit_predict(&[f, g], g, &mut inner)?;
+        }
+        let weight = choose_weight(d, &inner, &others, &cfg.weights)?;
         let test: Vec<usize> = (0..n).filter(|&i| d.folds[i] == f).collect();
         let fused = blend(d.net, &trees_oof, weight);
         for &i in &test {

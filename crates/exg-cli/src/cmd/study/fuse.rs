@@ -8,7 +8,7 @@
 //!
 //! Reads the network's out-of-fold record predictions (`exg cv`'s `predictions.csv`), computes
 //! every record's features (those of `exg hrv`), and evaluates the fusion nested on the same
-//! folds: `DIR2/metrics.json`, `DIR2/report.md` and the fused `DIR2/predictions.csv`. With
+//! folds (trees and weight chosen without the test fold): `DIR2/metrics.json`, `DIR2/report.md` and the fused `DIR2/predictions.csv`. With
 //! `--model`, the trees are refitted on every record and the model is written again with them
 //! (`--save`, atomically) — the network itself is unchanged.
 
@@ -234,7 +234,8 @@ fn report(
     r.paragraph(format!(
         "Network: the out-of-fold predictions `{}`. Feature classifier: gradient-boosted trees \
          on {} features (`exg hrv`'s), fitted for each test fold on the other folds' records; \
-         fusion weight chosen on the other folds. {seconds:.0} s.",
+         fusion weight chosen on the other folds, with trees from an inner cross-validation \
+         over them. {seconds:.0} s.",
         args.predictions.display(),
         names.len()
     ));
