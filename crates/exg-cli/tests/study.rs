@@ -242,6 +242,26 @@ fn cv_reports_every_fold_and_resumes() {
         fusion.to_str().unwrap(),
     ]);
     assert!(err.contains("not in synthetic"), "{err}");
+    // Two networks' predictions are averaged for the evaluation, but a model file keeps one.
+    let preds = out.join("predictions.csv");
+    let err = fails(&[
+        "fuse",
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "3",
+        "--predictions",
+        preds.to_str().unwrap(),
+        "--predictions",
+        preds.to_str().unwrap(),
+        "--out",
+        fusion.to_str().unwrap(),
+        "--model",
+        network.to_str().unwrap(),
+        "--save",
+        fused.to_str().unwrap(),
+    ]);
+    assert!(err.contains("one network"), "{err}");
     std::fs::remove_dir_all(d).ok();
 }
 

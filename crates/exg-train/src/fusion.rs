@@ -391,6 +391,57 @@ pub fn parse_predictions_csv(text: &str, classes: &[String]) -> Result<Vec<Predi
         .collect()
 }
 
+/// The mean of several networks' predictions of the same records (an ensemble of networks),
+/// in the first run's row order.
+///
+/// # Errors
+/// [`Error::Input`] when the runs do not predict the same records with the same folds, labels
+/// and number of classes.
+pub fn average_predictions(runs: &[Vec<PredictionRow>]) -> Result<Vec<PredictionRow>> {
+    let Some((first, rest)) = runs.split_first() else {
+        return Err(Error::Input("no predictions to average".into()));
+    };
+    let mut out = first.clone();
+    for (k, run) in rest.iter().enumerate() {
+        let by_id: std::collections::HashMap<&str, &PredictionRow> =
+            run.iter().map(|r| (r.id.as_str(), r)).collect();
+        if run.len() != first.len() || by_id.len() != run.len() {
+            return Err(Error::Input(format!(
+                "predictions {}: {} rows, the first has {}",
+                k + 2,
+                run.len(),
+                first.len()
+            )));
+        }
+        for row in &mut out {
+            let other = by_id
+                .get(row.id.as_str())
+                .filter(|o| {
+                    o.fold == row.fold
+                        && o.label == row.label
+                        && o.probabilities.len() == row.probabilities.len()
+                })
+                .ok_or_else(|| {
+                    Error::Input(format!(
+                        "predictions {}: record {} is missing or has another fold or label",
+                        k + 2,
+                        row.id
+                    ))
+                })?;
+            for (p, q) in row.probabilities.iter_mut().zip(&other.probabilities) {
+                *p += q;
+            }
+        }
+    }
+    let n = runs.len() as f32;
+    for row in &mut out {
+        for p in &mut row.probabilities {
+            *p /= n;
+        }
+    }
+    Ok(out)
+}
+
 fn model_err(e: exg_model::Error) -> Error {
     Error::Input(format!("feature classifier: {e}"))
 }
@@ -455,6 +506,13 @@ mod tests {
         assert_eq!(rows[0].probabilities, vec![0.5, 0.25, 0.25]);
         assert!(parse_predictions_csv("fold,id,label,p_a\n1,x,a,0.5", &classes).is_err());
         assert!(parse_predictions_csv(&csv.replace("0.25", "zz"), &classes).is_err());
+        let mut other = rows.clone();
+        other[0].probabilities = vec![0.0, 0.75, 0.25];
+        let mean = average_predictions(&[rows.clone(), other.clone()]).unwrap();
+        assert_eq!(mean[0].probabilities, vec![0.25, 0.5, 0.25]);
+        other[0].fold = 1;
+        assert!(average_predictions(&[rows.clone(), other]).is_err());
+        assert!(average_predictions(&[]).is_err());
         // Two folds cannot choose a weight on other folds.
         let two: Vec<usize> = folds.iter().map(|f| f % 2).collect();
         assert!(

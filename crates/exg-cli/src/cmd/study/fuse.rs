@@ -2,15 +2,18 @@
 //! (`exg_train::fusion`; `docs/training.md` §"Feature fusion").
 //!
 //! ```text
-//! exg fuse --dataset cinc2017 --data-dir DIR --predictions RUN/predictions.csv --out DIR2 \
+//! exg fuse --dataset cinc2017 --data-dir DIR --predictions RUN/predictions.csv [--predictions
+//!          RUN2/predictions.csv ...] --out DIR2 \
 //!          [--model M.safetensors --save FUSED.safetensors]
 //! ```
 //!
-//! Reads the network's out-of-fold record predictions (`exg cv`'s `predictions.csv`), computes
-//! every record's features (those of `exg hrv`), and evaluates the fusion nested on the same
-//! folds (trees and weight chosen without the test fold): `DIR2/metrics.json`, `DIR2/report.md` and the fused `DIR2/predictions.csv`. With
-//! `--model`, the trees are refitted on every record and the model is written again with them
-//! (`--save`, atomically) — the network itself is unchanged.
+//! Reads the network's out-of-fold record predictions (`exg cv`'s `predictions.csv`; several
+//! are averaged, an ensemble of networks cross-validated on the same folds), computes every
+//! record's features (those of `exg hrv`), and evaluates the fusion nested on the same folds
+//! (trees and weight chosen without the test fold): `DIR2/metrics.json`, `DIR2/report.md` and
+//! the fused `DIR2/predictions.csv`. With `--model`, the trees are refitted on every record and
+//! the model is written again with them (`--save`, atomically); the network itself is
+//! unchanged. A model file holds one network, so `--model` takes a single `--predictions`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,8 +23,8 @@ use candle::Device;
 use exg_model::ExgNet;
 use exg_train::cv::{Evaluation, Summary};
 use exg_train::fusion::{
-    FusionConfig, FusionCv, FusionData, FusionFold, cross_validate_fusion, feature_values,
-    fit_fusion, parse_predictions_csv, record_features,
+    FusionConfig, FusionCv, FusionData, FusionFold, average_predictions, cross_validate_fusion,
+    feature_values, fit_fusion, parse_predictions_csv, record_features,
 };
 use exg_train::report::Report;
 use exg_train::study::{RecordPrediction, predictions_csv};
@@ -34,9 +37,10 @@ use super::DatasetArgs;
 pub struct Args {
     #[command(flatten)]
     pub data: DatasetArgs,
-    /// The network's cross-validated record predictions (`exg cv`'s `predictions.csv`).
-    #[arg(long, value_name = "FILE")]
-    pub predictions: PathBuf,
+    /// The network's cross-validated record predictions (`exg cv`'s `predictions.csv`);
+    /// repeated, their mean (networks cross-validated on the same folds).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub predictions: Vec<PathBuf>,
     /// Folder for `metrics.json`, `report.md` and the fused `predictions.csv`.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -62,10 +66,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => FusionConfig::default(),
     };
     let data = args.data.load()?;
-    let text = std::fs::read_to_string(&args.predictions)
-        .with_context(|| format!("reading {}", args.predictions.display()))?;
-    let rows = parse_predictions_csv(&text, &data.classes)
-        .with_context(|| format!("in {}", args.predictions.display()))?;
+    if args.model.is_some() && args.predictions.len() > 1 {
+        bail!("--model keeps one network: give the predictions of that network alone");
+    }
+    let runs = args
+        .predictions
+        .iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            parse_predictions_csv(&text, &data.classes)
+                .with_context(|| format!("in {}", p.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let rows = average_predictions(&runs)?;
     let by_id: HashMap<&str, usize> = rows
         .iter()
         .enumerate()
@@ -236,7 +250,11 @@ fn report(
          on {} features (`exg hrv`'s), fitted for each test fold on the other folds' records; \
          fusion weight chosen on the other folds, with trees from an inner cross-validation \
          over them. {seconds:.0} s.",
-        args.predictions.display(),
+        args.predictions
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join("`, `"),
         names.len()
     ));
     let mut head = vec![metric.clone()];
