@@ -36,6 +36,21 @@ fn dir(tag: &str) -> PathBuf {
     d
 }
 
+/// `exg eval --json` of `model` on 3 synthetic records per class.
+fn eval_synthetic(model: &Path) -> serde_json::Value {
+    let args = [
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--dataset",
+        "synthetic",
+        "--per-class",
+        "3",
+        "--json",
+    ];
+    serde_json::from_str(&ok(&args)).unwrap()
+}
+
 /// A small network and 2 epochs, so that a run takes seconds.
 fn small_config(d: &Path) -> PathBuf {
     std::fs::create_dir_all(d).unwrap();
@@ -100,17 +115,7 @@ fn train_writes_a_run_folder_whose_model_needs_nothing_else() {
         meta.preprocessing.normalise,
         exg_model::Normalise::ZscoreWindow
     );
-    let eval: serde_json::Value = serde_json::from_str(&ok(&[
-        "eval",
-        "--model",
-        model.to_str().unwrap(),
-        "--dataset",
-        "synthetic",
-        "--per-class",
-        "3",
-        "--json",
-    ]))
-    .unwrap();
+    let eval = eval_synthetic(&model);
     for key in ["accuracy", "macro_f1", "per_class", "confusion"] {
         assert!(eval.get(key).is_some(), "eval JSON lacks {key}");
     }
@@ -217,17 +222,7 @@ fn cv_reports_every_fold_and_resumes() {
         .expect("the saved model keeps its feature classifier");
     let full = exg_features::FeatureExtractor::schema(&exg_features::full_set().unwrap());
     assert_eq!(f.features.len(), full.len());
-    let eval: serde_json::Value = serde_json::from_str(&ok(&[
-        "eval",
-        "--model",
-        fused.to_str().unwrap(),
-        "--dataset",
-        "synthetic",
-        "--per-class",
-        "3",
-        "--json",
-    ]))
-    .unwrap();
+    let eval = eval_synthetic(&fused);
     assert_eq!(eval["records"], 15);
     // Predictions of another dataset are refused.
     let err = fails(&[
