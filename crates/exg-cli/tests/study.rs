@@ -36,6 +36,32 @@ fn dir(tag: &str) -> PathBuf {
     d
 }
 
+/// `exg fuse` arguments on `per_class` synthetic records per class, with `--model M --save S`
+/// when `save` is `Some((M, S))`.
+fn fuse_args(
+    per_class: &str,
+    predictions: &[&Path],
+    out: &Path,
+    save: Option<(&Path, &Path)>,
+) -> Vec<String> {
+    let mut args: Vec<String> = ["fuse", "--dataset", "synthetic", "--per-class", per_class]
+        .map(String::from)
+        .to_vec();
+    for p in predictions {
+        args.extend(["--predictions".into(), p.display().to_string()]);
+    }
+    args.extend(["--out".into(), out.display().to_string()]);
+    if let Some((model, fused)) = save {
+        args.extend(["--model".into(), model.display().to_string()]);
+        args.extend(["--save".into(), fused.display().to_string()]);
+    }
+    args
+}
+
+fn str_args(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 /// `exg eval --json` of `model` on 3 synthetic records per class.
 fn eval_synthetic(model: &Path) -> serde_json::Value {
     let args = [
@@ -194,21 +220,9 @@ fn cv_reports_every_fold_and_resumes() {
     let fusion = d.join("fusion");
     let fused = d.join("fused.safetensors");
     let network = out.join("fold-3/model.safetensors");
-    let report = ok(&[
-        "fuse",
-        "--dataset",
-        "synthetic",
-        "--per-class",
-        "3",
-        "--predictions",
-        out.join("predictions.csv").to_str().unwrap(),
-        "--out",
-        fusion.to_str().unwrap(),
-        "--model",
-        network.to_str().unwrap(),
-        "--save",
-        fused.to_str().unwrap(),
-    ]);
+    let preds = out.join("predictions.csv");
+    let save = Some((network.as_path(), fused.as_path()));
+    let report = ok(&str_args(&fuse_args("3", &[&preds], &fusion, save)));
     assert!(report.contains("| **fused** |"), "{report}");
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fusion.join("metrics.json")).unwrap())
@@ -225,37 +239,10 @@ fn cv_reports_every_fold_and_resumes() {
     let eval = eval_synthetic(&fused);
     assert_eq!(eval["records"], 15);
     // Predictions of another dataset are refused.
-    let err = fails(&[
-        "fuse",
-        "--dataset",
-        "synthetic",
-        "--per-class",
-        "2",
-        "--predictions",
-        out.join("predictions.csv").to_str().unwrap(),
-        "--out",
-        fusion.to_str().unwrap(),
-    ]);
+    let err = fails(&str_args(&fuse_args("2", &[&preds], &fusion, None)));
     assert!(err.contains("not in synthetic"), "{err}");
     // Two networks' predictions are averaged for the evaluation, but a model file keeps one.
-    let preds = out.join("predictions.csv");
-    let err = fails(&[
-        "fuse",
-        "--dataset",
-        "synthetic",
-        "--per-class",
-        "3",
-        "--predictions",
-        preds.to_str().unwrap(),
-        "--predictions",
-        preds.to_str().unwrap(),
-        "--out",
-        fusion.to_str().unwrap(),
-        "--model",
-        network.to_str().unwrap(),
-        "--save",
-        fused.to_str().unwrap(),
-    ]);
+    let err = fails(&str_args(&fuse_args("3", &[&preds, &preds], &fusion, save)));
     assert!(err.contains("one network"), "{err}");
     std::fs::remove_dir_all(d).ok();
 }
