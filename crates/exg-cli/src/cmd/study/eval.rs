@@ -41,11 +41,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (net, meta) = ExgNet::load_described(&args.model, &Device::Cpu)
         .with_context(|| format!("loading model {}", args.model.display()))?;
     let data = args.data.load()?;
-    let score: Vec<String> = if data.name == "cinc2017" {
-        vec!["N".into(), "A".into(), "O".into()]
-    } else {
-        Vec::new()
-    };
+    // The dataset's challenge classes (CinC 2017: N, A, O), as its study configuration names them.
+    let score = exg_train::study::StudyConfig::for_dataset(&data.name).score_classes;
     let (eval, predictions) =
         exg_train::study::evaluate_model(&net, &meta, &data, &args.map, &score)
             .with_context(|| format!("evaluating on {}", data.name))?;

@@ -132,14 +132,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .map(|&(_, r)| rows[r].probabilities.clone())
         .collect();
-    let subset: Vec<usize> = if data.name == "cinc2017" {
-        ["N", "A", "O"]
-            .iter()
-            .filter_map(|c| data.classes.iter().position(|k| k == c))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // The dataset's challenge classes (CinC 2017: N, A, O), as its study configuration names them.
+    let subset: Vec<usize> = exg_train::study::StudyConfig::for_dataset(&data.name)
+        .score_classes
+        .iter()
+        .filter_map(|c| data.classes.iter().position(|k| k == c))
+        .collect();
     let d = FusionData {
         features: &features,
         labels: &labels,
