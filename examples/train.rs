@@ -17,7 +17,7 @@ use std::path::Path;
 use anyhow::Result;
 use candle::Device;
 use exg::data::dataset::catalog::{DatasetSpec, SyntheticClasses};
-use exg::model::ExgNet;
+use exg::model::Ensemble;
 use exg::train::progress::Console;
 use exg::train::report::evaluation_table;
 use exg::train::study::{RunOptions, StudyConfig, StudyData, evaluate_model, train_model};
@@ -72,7 +72,7 @@ fn run(out: &Path) -> Result<()> {
 
     // The run folder's model describes itself; evaluate it the way a user of the file would,
     // on new records (another seed), each preprocessed as the file says.
-    let (model, meta) = ExgNet::load_described(&out.join("model.safetensors"), &Device::Cpu)?;
+    let (model, meta) = Ensemble::load_described(&out.join("model.safetensors"), &Device::Cpu)?;
     let test = synthetic(10, 99)?;
     let (eval, _) = evaluate_model(&model, &meta, &test, &[], &[])?;
     println!(

@@ -176,6 +176,11 @@ def main():
               "trees": {"n_features": 3, "baseline": [0.0] * 3, "trees": trees}, "weight": 0.5}
     fused = dict(meta, **{"exg.feature_fusion": json.dumps(fusion, separators=(",", ":"))})
     put("model_file", "oracle_net_fused.safetensors", safetensors(tensors, fused))
+    # An ensemble of two copies of the network (`exg.networks`; the second one's tensors under
+    # `ensemble.1.`), as `Ensemble::save_described` writes it.
+    pair = tensors + [("ensemble.1." + name, *rest) for name, *rest in tensors]
+    put("model_file", "oracle_net_ensemble.safetensors",
+        safetensors(pair, dict(fused, **{"exg.networks": "2"})))
     n = sum(1 for _ in OUT.rglob("*") if _.is_file())
     print(f"{n} seed files under {OUT.relative_to(ROOT)}")
 

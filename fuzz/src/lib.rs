@@ -247,12 +247,12 @@ pub fn standardizer_json(data: &[u8]) {
     }
 }
 
-/// A described model file (safetensors with exg metadata); a model that loads and has a small
-/// input runs one forward pass.
+/// A described model file (safetensors with exg metadata; one network or an ensemble); a model
+/// that loads and has a small input runs one forward pass.
 pub fn model_file(data: &[u8]) {
     let path = write("model.safetensors", data);
     let dev = candle::Device::Cpu;
-    if let Ok((net, meta)) = exg_model::ExgNet::load_described(&path, &dev) {
+    if let Ok((net, meta)) = exg_model::Ensemble::load_described(&path, &dev) {
         let len = net.config().input_len;
         if len <= 4096 {
             let x = candle::Tensor::zeros((1, 1, len), candle::DType::F32, &dev).unwrap();

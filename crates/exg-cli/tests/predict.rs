@@ -1,12 +1,13 @@
-//! `exg predict` and `exg explain` end to end, on a seeded untrained model saved described.
-//! Oracle: the library (`ExgNet::predict_proba` on the same window) and the documented errors.
+//! `exg predict` and `exg explain` end to end, on a seeded untrained model saved described (one
+//! network or an ensemble). Oracle: the library (`ExgNet::predict_proba` on the same window),
+//! the single network for an ensemble of copies of it, and the documented errors.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use candle::{DType, Device, Tensor};
 use exg_model::init::SeededVarMap;
-use exg_model::{ExgNet, ExgNetConfig, ModelMeta, Normalise, Preprocessing};
+use exg_model::{Ensemble, ExgNet, ExgNetConfig, ModelMeta, Normalise, Preprocessing};
 use exg_signal::Hz;
 use exg_signal::synthetic::{SyntheticConfig, generate};
 
@@ -34,28 +35,47 @@ fn dir(tag: &str) -> PathBuf {
     d
 }
 
-/// A tiny model at 100 Hz with a 4-s window, no normalisation (so the library oracle is simple).
-fn model(d: &Path) -> (PathBuf, ExgNet) {
+/// A tiny network at 100 Hz with a 4-s window, initialised from `seed`.
+fn tiny_net(seed: u64) -> ExgNet {
     let cfg = ExgNetConfig {
         input_len: 400,
         ..ExgNetConfig::tiny()
     };
-    let net = ExgNet::new(
+    ExgNet::new(
         &cfg,
-        SeededVarMap::new(7).var_builder(DType::F32, &Device::Cpu),
+        SeededVarMap::new(seed).var_builder(DType::F32, &Device::Cpu),
     )
-    .unwrap();
-    let meta = ModelMeta::new(
+    .unwrap()
+}
+
+/// The metadata of [`tiny_net`]: no normalisation (so the library oracle is simple).
+fn tiny_meta() -> ModelMeta {
+    ModelMeta::new(
         vec!["N".into(), "A".into(), "O".into()],
         Preprocessing {
             normalise: Normalise::None,
             ..Preprocessing::zscore_at(100.0)
         },
         "synthetic",
-    );
+    )
+}
+
+/// [`tiny_net`] of seed 7 saved described.
+fn model(d: &Path) -> (PathBuf, ExgNet) {
+    let net = tiny_net(7);
     let path = d.join("model.safetensors");
-    net.save_described(&path, &meta).unwrap();
+    net.save_described(&path, &tiny_meta()).unwrap();
     (path, net)
+}
+
+/// `nets` saved as one ensemble file named `name`.
+fn ensemble(d: &Path, name: &str, nets: Vec<ExgNet>) -> PathBuf {
+    let path = d.join(name);
+    Ensemble::new(nets)
+        .unwrap()
+        .save_described(&path, &tiny_meta())
+        .unwrap();
+    path
 }
 
 fn csv(d: &Path, name: &str, samples: &[f64]) -> PathBuf {
@@ -186,6 +206,49 @@ fn explain_draws_a_figure_and_prints_the_map() {
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
     if let Ok(keep) = std::env::var("EXG_KEEP_FIGURE") {
         std::fs::copy(&png, keep).unwrap();
+    }
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn an_ensemble_predicts_the_mean_of_its_networks_and_explains_with_their_mean_map() {
+    let d = dir("ensemble");
+    let (single, a) = model(&d);
+    let b = tiny_net(8);
+    let pair = ensemble(&d, "pair.safetensors", vec![a.clone(), b.clone()]);
+    let x = ecg(4.0);
+    let rec = csv(&d, "r.csv", &x);
+    let run =
+        |cmd: &str, m: &Path| json_ok(&[cmd, "--model", s(m), "--fs", "100", s(&rec), "--json"]);
+    // Oracle: each network's probabilities from the library, averaged by hand.
+    let xs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let t = Tensor::from_vec(xs, (1, 1, 400), &Device::Cpu).unwrap();
+    let pa = a.predict_proba(&t).unwrap().to_vec2::<f32>().unwrap();
+    let pb = b.predict_proba(&t).unwrap().to_vec2::<f32>().unwrap();
+    let v = run("predict", &pair);
+    for (i, c) in ["N", "A", "O"].iter().enumerate() {
+        let want = f64::from((pa[0][i] + pb[0][i]) / 2.0);
+        let got = v["probabilities"][c].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-6, "{c}: {got} vs {want}");
+    }
+    // An ensemble of two copies of one network is that network: same probabilities, same map.
+    let copies = ensemble(&d, "copies.safetensors", vec![a.clone(), a]);
+    let (one, two) = (run("explain", &single), run("explain", &copies));
+    assert_eq!(one["class"], two["class"]);
+    let values = |v: &serde_json::Value, key: &str| -> Vec<f64> {
+        match &v[key] {
+            serde_json::Value::Array(a) => a.iter().map(|m| m.as_f64().unwrap()).collect(),
+            serde_json::Value::Object(o) => o.values().map(|m| m.as_f64().unwrap()).collect(),
+            other => panic!("{key}: {other}"),
+        }
+    };
+    for key in ["map", "probabilities"] {
+        let (p, q) = (values(&one, key), values(&two, key));
+        assert_eq!(p.len(), q.len());
+        assert!(
+            p.iter().zip(&q).all(|(p, q)| (p - q).abs() < 1e-6),
+            "{key} differs"
+        );
     }
     std::fs::remove_dir_all(&d).ok();
 }

@@ -36,13 +36,13 @@ fn dir(tag: &str) -> PathBuf {
     d
 }
 
-/// `exg fuse` arguments on `per_class` synthetic records per class, with `--model M --save S`
-/// when `save` is `Some((M, S))`.
+/// `exg fuse` arguments on `per_class` synthetic records per class, with `--model M... --save S`
+/// when `save` is `Some((M..., S))`.
 fn fuse_args(
     per_class: &str,
     predictions: &[&Path],
     out: &Path,
-    save: Option<(&Path, &Path)>,
+    save: Option<(&[&Path], &Path)>,
 ) -> Vec<String> {
     let mut args: Vec<String> = ["fuse", "--dataset", "synthetic", "--per-class", per_class]
         .map(String::from)
@@ -51,8 +51,10 @@ fn fuse_args(
         args.extend(["--predictions".into(), p.display().to_string()]);
     }
     args.extend(["--out".into(), out.display().to_string()]);
-    if let Some((model, fused)) = save {
-        args.extend(["--model".into(), model.display().to_string()]);
+    if let Some((models, fused)) = save {
+        for m in models {
+            args.extend(["--model".into(), m.display().to_string()]);
+        }
         args.extend(["--save".into(), fused.display().to_string()]);
     }
     args
@@ -221,7 +223,7 @@ fn cv_reports_every_fold_and_resumes() {
     let fused = d.join("fused.safetensors");
     let network = out.join("fold-3/model.safetensors");
     let preds = out.join("predictions.csv");
-    let save = Some((network.as_path(), fused.as_path()));
+    let save = Some((&[network.as_path()][..], fused.as_path()));
     let report = ok(&str_args(&fuse_args("3", &[&preds], &fusion, save)));
     assert!(report.contains("| **fused** |"), "{report}");
     let metrics: serde_json::Value =
@@ -241,9 +243,23 @@ fn cv_reports_every_fold_and_resumes() {
     // Predictions of another dataset are refused.
     let err = fails(&str_args(&fuse_args("2", &[&preds], &fusion, None)));
     assert!(err.contains("not in synthetic"), "{err}");
-    // Two networks' predictions are averaged for the evaluation, but a model file keeps one.
-    let err = fails(&str_args(&fuse_args("3", &[&preds, &preds], &fusion, save)));
-    assert!(err.contains("one network"), "{err}");
+    // Two networks' predictions are averaged for the evaluation, and their two final models
+    // are kept as one ensemble (here two fold models stand in for them).
+    let other = out.join("fold-2/model.safetensors");
+    let pair = [network.as_path(), other.as_path()];
+    let save = Some((&pair[..], fused.as_path()));
+    let err = fails(&str_args(&fuse_args(
+        "3",
+        &[&preds, &preds],
+        &fusion,
+        Some((&pair[..1], &fused)),
+    )));
+    assert!(err.contains("1 --model for 2 --predictions"), "{err}");
+    ok(&str_args(&fuse_args("3", &[&preds, &preds], &fusion, save)));
+    let (nets, meta) = exg_model::Ensemble::load_described(&fused, &candle::Device::Cpu).unwrap();
+    assert_eq!(nets.members().len(), 2);
+    assert!(meta.fusion.is_some());
+    assert_eq!(eval_synthetic(&fused)["records"], 15);
     std::fs::remove_dir_all(d).ok();
 }
 

@@ -14,8 +14,13 @@
 //! | `exg.version` | the exg version that wrote the file |
 //! | `exg.dataset` | name of the training data |
 //! | `exg.feature_fusion` | optional: the [`FeatureFusion`] (feature names, trees, weight) as JSON |
+//! | `exg.networks` | optional: the number of networks of an [`Ensemble`] (absent: one) |
 //!
 //! Only the `net.*` tensors are stored: the train-only `aux.*` branch never reaches the file.
+//! The first network's tensors are `net.*`, so a one-network file has exactly the layout of files
+//! written before ensembles existed; network `k >= 1` of an ensemble is stored under
+//! `ensemble.{k}.net.*` (an exg that predates ensembles refuses such a file: it holds more values
+//! than one network needs). All networks share the configuration, classes and preprocessing.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -26,7 +31,7 @@ use candle_nn::VarBuilder;
 use serde::{Deserialize, Serialize};
 
 use crate::trees::FeatureFusion;
-use crate::{Classifier, Error, ExgNet, ExgNetConfig, Result};
+use crate::{Classifier, Ensemble, Error, ExgNet, ExgNetConfig, Result};
 
 /// Value of the `exg.format` metadata key of a described model file.
 pub const FORMAT: &str = "exg-model/1";
@@ -340,14 +345,25 @@ impl ExgNet {
     /// # Errors
     /// As [`Preprocessing::windows`] and [`ExgNet::predict_proba`].
     pub fn classify(&self, pre: &Preprocessing, ecg: &exg_signal::Ecg) -> Result<Vec<f32>> {
-        let dev = self
-            .named_tensors()
-            .first()
-            .map_or(Device::Cpu, |(_, t)| t.device().clone());
-        let w = pre.windows(ecg, self.config().input_len)?;
-        let p = self.predict_proba(&w.tensor(&dev)?)?;
-        Ok(p.mean(0)?.to_dtype(DType::F32)?.to_vec1::<f32>()?)
+        classify_with(pre, ecg, self, |x| self.predict_proba(x))
     }
+}
+
+/// The mean over the windows of `ecg` (cut for `net`'s input, on `net`'s device) of the class
+/// probabilities `proba` gives them.
+pub(crate) fn classify_with(
+    pre: &Preprocessing,
+    ecg: &exg_signal::Ecg,
+    net: &ExgNet,
+    proba: impl Fn(&Tensor) -> Result<Tensor>,
+) -> Result<Vec<f32>> {
+    let dev = net
+        .named_tensors()
+        .first()
+        .map_or(Device::Cpu, |(_, t)| t.device().clone());
+    let w = pre.windows(ecg, net.config().input_len)?;
+    let p = proba(&w.tensor(&dev)?)?;
+    Ok(p.mean(0)?.to_dtype(DType::F32)?.to_vec1::<f32>()?)
 }
 
 /// What a deployable file says about its model besides the configuration (which
@@ -423,6 +439,14 @@ const KEY_PRE: &str = "exg.preprocessing";
 const KEY_VERSION: &str = "exg.version";
 const KEY_DATASET: &str = "exg.dataset";
 const KEY_FUSION: &str = "exg.feature_fusion";
+const KEY_NETWORKS: &str = "exg.networks";
+
+/// Most networks one described file may hold (a corrupt count is refused before anything is
+/// allocated for it).
+pub const MAX_NETWORKS: usize = 64;
+
+/// Name prefix of the tensors of ensemble member `k >= 1`.
+const MEMBER_PREFIX: &str = "ensemble.";
 
 fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Config(e.to_string()))
@@ -437,38 +461,51 @@ impl ExgNet {
     /// [`Error::Metadata`] when `meta` does not fit the model (number of classes, sampling rate),
     /// [`Error::Io`] when the file cannot be written.
     pub fn save_described(&self, path: &Path, meta: &ModelMeta) -> Result<()> {
-        let cfg = self.config();
-        meta.check(cfg).map_err(|reason| Error::Metadata {
-            path: path.to_path_buf(),
-            reason,
-        })?;
-        let mut metadata = HashMap::from([
-            (KEY_FORMAT.to_owned(), FORMAT.to_owned()),
-            (KEY_CONFIG.to_owned(), json(cfg)?),
-            (KEY_CLASSES.to_owned(), json(&meta.classes)?),
-            (KEY_FS.to_owned(), json(&cfg.sample_rate_hz)?),
-            (KEY_LEN.to_owned(), cfg.input_len.to_string()),
-            (KEY_PRE.to_owned(), json(&meta.preprocessing)?),
-            (KEY_VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
-            (KEY_DATASET.to_owned(), meta.dataset.clone()),
-        ]);
-        if let Some(f) = &meta.fusion {
-            metadata.insert(KEY_FUSION.to_owned(), json(f)?);
-        }
-        let tensors = self.named_tensors();
-        let views = tensors.iter().map(|(n, t)| (n.as_str(), t));
-        let bytes = safetensors::serialize(views, Some(metadata))
-            .map_err(|e| Error::Candle(candle::Error::Msg(e.to_string())))?;
-        write_atomic(path, &bytes)
+        write_described(&[self], path, meta)
     }
 
-    /// Loads a file written by [`ExgNet::save_described`]: the model (configuration from the
-    /// file) and its metadata. Nothing else is needed.
+    /// Loads a one-network file written by [`ExgNet::save_described`]: the model (configuration
+    /// from the file) and its metadata. Nothing else is needed. [`Ensemble::load_described`]
+    /// reads every file, ensembles included.
+    ///
+    /// # Errors
+    /// As [`Ensemble::load_described`], and [`Error::Metadata`] for a file that holds an
+    /// ensemble of several networks.
+    pub fn load_described(path: &Path, dev: &Device) -> Result<(Self, ModelMeta)> {
+        let (ensemble, meta) = Ensemble::load_described(path, dev)?;
+        match ensemble.into_single() {
+            Ok(net) => Ok((net, meta)),
+            Err(e) => Err(Error::Metadata {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "holds an ensemble of {} networks: load it with `Ensemble::load_described`",
+                    e.members().len()
+                ),
+            }),
+        }
+    }
+}
+
+impl Ensemble {
+    /// Saves every network with `meta` as [`ExgNet::save_described`] does (see the
+    /// [module docs](crate::described) for the layout); an ensemble of one network writes
+    /// exactly the file its network would.
+    ///
+    /// # Errors
+    /// As [`ExgNet::save_described`]; [`Error::Config`] for more than [`MAX_NETWORKS`] networks.
+    pub fn save_described(&self, path: &Path, meta: &ModelMeta) -> Result<()> {
+        let nets: Vec<&ExgNet> = self.members().iter().collect();
+        write_described(&nets, path, meta)
+    }
+
+    /// Loads a file written by [`Ensemble::save_described`] or [`ExgNet::save_described`]: the
+    /// networks (configuration from the file) and their metadata.
     ///
     /// # Errors
     /// [`Error::Io`] for an unreadable file; [`Error::Format`] for a file that is not valid
     /// safetensors (truncated, corrupt); [`Error::Metadata`] for missing or invalid exg metadata;
-    /// [`Error::ConfigMismatch`] when the tensors do not fit the stored configuration.
+    /// [`Error::ConfigMismatch`] when the tensors do not fit the stored configuration and number
+    /// of networks.
     pub fn load_described(path: &Path, dev: &Device) -> Result<(Self, ModelMeta)> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -511,6 +548,16 @@ impl ExgNet {
                 cfg.sample_rate_hz, cfg.input_len
             )));
         }
+        let networks: usize = if md.contains_key(KEY_NETWORKS) {
+            parse(field(KEY_NETWORKS)?, &meta_err)?
+        } else {
+            1
+        };
+        if !(1..=MAX_NETWORKS).contains(&networks) {
+            return Err(meta_err(format!(
+                "`{KEY_NETWORKS}` = {networks}: between 1 and {MAX_NETWORKS} networks"
+            )));
+        }
         let meta = ModelMeta {
             classes,
             preprocessing,
@@ -524,22 +571,101 @@ impl ExgNet {
         meta.check(&cfg).map_err(meta_err)?;
         let tensors =
             candle::safetensors::load_buffer(&bytes, dev).map_err(|e| format_err(e.to_string()))?;
-        let expected = cfg.cost()?.params + cfg.cost()?.buffers;
-        let stored: usize = tensors.values().map(Tensor::elem_count).sum();
         let dtype = tensors.values().next().map_or(DType::F32, Tensor::dtype);
         let mismatch = |reason: String| Error::ConfigMismatch {
             path: path.to_path_buf(),
             reason,
         };
-        if stored != expected {
-            return Err(mismatch(format!(
-                "{stored} stored values, the configuration needs {expected}"
-            )));
+        // Each tensor to its network: `ensemble.{k}.net.*` to network k, the rest to network 0.
+        let mut members: Vec<HashMap<String, Tensor>> = vec![HashMap::new(); networks];
+        for (name, t) in tensors {
+            let (k, own) = match name.strip_prefix(MEMBER_PREFIX) {
+                None => (0, name),
+                Some(rest) => rest
+                    .split_once('.')
+                    .and_then(|(k, own)| Some((k.parse::<usize>().ok()?, own.to_owned())))
+                    .filter(|(k, _)| (1..networks).contains(k))
+                    .ok_or_else(|| {
+                        mismatch(format!(
+                            "tensor `{name}` names no network of the {networks} in the file"
+                        ))
+                    })?,
+            };
+            members[k].insert(own, t);
         }
-        let net = Self::new(&cfg, VarBuilder::from_tensors(tensors, dtype, dev))
-            .map_err(|e| mismatch(e.to_string()))?;
-        Ok((net, meta))
+        let expected = cfg.cost()?.params + cfg.cost()?.buffers;
+        let nets = members
+            .into_iter()
+            .enumerate()
+            .map(|(k, tensors)| {
+                let stored: usize = tensors.values().map(Tensor::elem_count).sum();
+                if stored != expected {
+                    return Err(mismatch(format!(
+                        "network {k}: {stored} stored values, the configuration needs {expected}"
+                    )));
+                }
+                ExgNet::new(&cfg, VarBuilder::from_tensors(tensors, dtype, dev))
+                    .map_err(|e| mismatch(format!("network {k}: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((Ensemble::new(nets)?, meta))
     }
+}
+
+/// Writes `nets` (one configuration) with `meta` (see [`ExgNet::save_described`]).
+fn write_described(nets: &[&ExgNet], path: &Path, meta: &ModelMeta) -> Result<()> {
+    let Some(first) = nets.first() else {
+        return Err(Error::Config("no network to save".into()));
+    };
+    if nets.len() > MAX_NETWORKS {
+        return Err(Error::Config(format!(
+            "{} networks, a file holds at most {MAX_NETWORKS}",
+            nets.len()
+        )));
+    }
+    let cfg = first.config();
+    if nets.iter().any(|n| n.config() != cfg) {
+        return Err(Error::Config(
+            "the networks of one file must share their configuration".into(),
+        ));
+    }
+    meta.check(cfg).map_err(|reason| Error::Metadata {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    let mut metadata = HashMap::from([
+        (KEY_FORMAT.to_owned(), FORMAT.to_owned()),
+        (KEY_CONFIG.to_owned(), json(cfg)?),
+        (KEY_CLASSES.to_owned(), json(&meta.classes)?),
+        (KEY_FS.to_owned(), json(&cfg.sample_rate_hz)?),
+        (KEY_LEN.to_owned(), cfg.input_len.to_string()),
+        (KEY_PRE.to_owned(), json(&meta.preprocessing)?),
+        (KEY_VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
+        (KEY_DATASET.to_owned(), meta.dataset.clone()),
+    ]);
+    if let Some(f) = &meta.fusion {
+        metadata.insert(KEY_FUSION.to_owned(), json(f)?);
+    }
+    if nets.len() > 1 {
+        metadata.insert(KEY_NETWORKS.to_owned(), nets.len().to_string());
+    }
+    let tensors: Vec<(String, Tensor)> = nets
+        .iter()
+        .enumerate()
+        .flat_map(|(k, net)| {
+            let prefix = match k {
+                0 => String::new(),
+                k => format!("{MEMBER_PREFIX}{k}."),
+            };
+            net.named_tensors()
+                .into_iter()
+                .map(move |(n, t)| (format!("{prefix}{n}"), t))
+        })
+        .collect();
+    let views = tensors.iter().map(|(n, t)| (n.as_str(), t));
+    let bytes = safetensors::serialize(views, Some(metadata))
+        .map_err(|e| Error::Candle(candle::Error::Msg(e.to_string())))?;
+    write_atomic(path, &bytes)
 }
 
 /// Parses the JSON metadata value `(key, text)`.

@@ -21,6 +21,8 @@
 //! * [`described`]: the self-describing deployable file ([`ExgNet::save_described`],
 //!   [`ExgNet::load_described`]): configuration, class names, preprocessing ([`Preprocessing`]),
 //!   exg version and training data in the safetensors metadata ([`ModelMeta`]).
+//! * [`Ensemble`]: several networks of one configuration, probabilities averaged; stored in one
+//!   described file ([`Ensemble::save_described`], [`Ensemble::load_described`]).
 //! * [`trees`]: gradient-boosted trees ([`trees::BoostedTrees`]) for a feature classifier kept
 //!   beside the network at deployment, stored in the same file.
 //! * [`init::SeededVarMap`]: seeded, reproducible initialisation.
@@ -50,6 +52,7 @@
 
 pub mod config;
 pub mod described;
+mod ensemble;
 mod error;
 pub mod init;
 pub mod layers;
@@ -59,5 +62,6 @@ pub mod trees;
 
 pub use config::{AuxConfig, BlockConfig, BlockKind, Cost, ExgNetConfig, FeatureHeadConfig};
 pub use described::{ModelMeta, Normalise, Pad, Preprocessing};
+pub use ensemble::Ensemble;
 pub use error::{Error, Result};
 pub use model::{Classifier, ExgNet, FeatureHead, Forward};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use candle::{DType, Device, Tensor};
 use exg_model::init::SeededVarMap;
-use exg_model::{Error, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Preprocessing};
+use exg_model::{Ensemble, Error, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Preprocessing};
 
 fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("exg-described-{tag}-{}", std::process::id()));
@@ -261,5 +261,120 @@ fn feature_fusion_round_trips_and_a_corrupt_one_is_refused() {
         net.save_described(&path, &meta.with_fusion(broken))
             .is_err()
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Two networks of the tiny configuration from different seeds.
+fn two_nets() -> (Ensemble, ModelMeta) {
+    let (a, meta) = tiny();
+    let vb = SeededVarMap::new(9).var_builder(DType::F32, &Device::Cpu);
+    let b = ExgNet::new(a.config(), vb).unwrap();
+    (Ensemble::new(vec![a, b]).unwrap(), meta)
+}
+
+#[test]
+fn ensemble_file_round_trips_every_network() {
+    // Oracle: the in-memory networks, their probabilities averaged by hand.
+    let (ens, meta) = two_nets();
+    let dir = temp_dir("ensemble");
+    let path = dir.join("ensemble.safetensors");
+    ens.save_described(&path, &meta).unwrap();
+    let (back, back_meta) = Ensemble::load_described(&path, &Device::Cpu).unwrap();
+    assert_eq!(back_meta, meta);
+    assert_eq!(back.members().len(), 2);
+    let x = Tensor::randn(0f32, 1., (3, 1, ens.config().input_len), &Device::Cpu).unwrap();
+    for (m, n) in ens.members().iter().zip(back.members()) {
+        let a = m.predict_proba(&x).unwrap().to_vec2::<f32>().unwrap();
+        let b = n.predict_proba(&x).unwrap().to_vec2::<f32>().unwrap();
+        assert_eq!(a, b, "each network comes back in its place");
+    }
+    let by_hand: Vec<Vec<f32>> = {
+        let p: Vec<Vec<Vec<f32>>> = ens
+            .members()
+            .iter()
+            .map(|m| m.predict_proba(&x).unwrap().to_vec2().unwrap())
+            .collect();
+        (0..3)
+            .map(|i| (0..3).map(|k| (p[0][i][k] + p[1][i][k]) / 2.0).collect())
+            .collect()
+    };
+    let mean = back.predict_proba(&x).unwrap().to_vec2::<f32>().unwrap();
+    for (r, h) in mean.iter().zip(&by_hand) {
+        for (a, b) in r.iter().zip(h) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+    }
+    // One network where two are stored is refused, with the way out in the message.
+    let err = ExgNet::load_described(&path, &Device::Cpu).unwrap_err();
+    assert!(
+        err.to_string().contains("Ensemble::load_described"),
+        "{err}"
+    );
+
+    // A one-network file (the layout before ensembles) loads as an ensemble of one.
+    let single = dir.join("single.safetensors");
+    ens.members()[0].save_described(&single, &meta).unwrap();
+    let (one, _) = Ensemble::load_described(&single, &Device::Cpu).unwrap();
+    assert_eq!(one.members().len(), 1);
+    let net = one.into_single().unwrap();
+    assert_eq!(
+        net.predict_proba(&x).unwrap().to_vec2::<f32>().unwrap(),
+        ens.members()[0]
+            .predict_proba(&x)
+            .unwrap()
+            .to_vec2::<f32>()
+            .unwrap()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn ensemble_file_with_a_wrong_count_or_stray_tensor_is_refused() {
+    let (ens, meta) = two_nets();
+    let dir = temp_dir("ensemble-bad");
+    let good = dir.join("good.safetensors");
+    ens.save_described(&good, &meta).unwrap();
+    let load = |p: &Path| Ensemble::load_described(p, &Device::Cpu).map(|_| ());
+    // A count that disagrees with the tensors, or is no count at all.
+    for (count, metadata_error) in [
+        ("3", false),
+        ("1", false),
+        ("0", true),
+        ("65", true),
+        ("two", true),
+        ("-1", true),
+    ] {
+        let bad = dir.join(format!("count-{count}.safetensors"));
+        rewrite(&good, &bad, |md| {
+            md.insert("exg.networks".into(), count.into());
+        });
+        let err = load(&bad).unwrap_err();
+        if metadata_error {
+            assert!(matches!(err, Error::Metadata { .. }), "{count}: {err}");
+        } else {
+            assert!(
+                matches!(err, Error::ConfigMismatch { .. }),
+                "{count}: {err}"
+            );
+        }
+    }
+    // The count removed: the second network's tensors name a network the file does not have.
+    let bad = dir.join("no-count.safetensors");
+    rewrite(&good, &bad, |md| {
+        md.remove("exg.networks");
+    });
+    assert!(matches!(load(&bad), Err(Error::ConfigMismatch { .. })));
+
+    // Networks of different configurations cannot form one ensemble.
+    let (a, _) = tiny();
+    let mut cfg = a.config().clone();
+    cfg.n_classes = 4;
+    let b = ExgNet::new(
+        &cfg,
+        SeededVarMap::new(1).var_builder(DType::F32, &Device::Cpu),
+    )
+    .unwrap();
+    assert!(matches!(Ensemble::new(vec![a, b]), Err(Error::Config(_))));
+    assert!(matches!(Ensemble::new(vec![]), Err(Error::Config(_))));
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -40,7 +40,9 @@ use candle::{DType, Device, Tensor};
 use exg_data::dataset::catalog::LabelledSet;
 use exg_features::{FeatureExtractor, HrvTime};
 use exg_model::init::SeededVarMap;
-use exg_model::{Classifier, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Pad, Preprocessing};
+use exg_model::{
+    Classifier, Ensemble, ExgNet, ExgNetConfig, FeatureHead, ModelMeta, Pad, Preprocessing,
+};
 use exg_signal::Hz;
 use exg_xai::target::HrvTargetConfig;
 use serde::{Deserialize, Serialize};
@@ -1027,8 +1029,9 @@ pub fn train_model(
     Ok((net, result))
 }
 
-/// Evaluation of a described model on labelled records: each record is preprocessed and
-/// windowed as the model file says ([`ExgNet::classify`]); classes are matched by name, after
+/// Evaluation of a described model (one network or an [`Ensemble`]; `&ExgNet::into()` for one
+/// network) on labelled records: each record is preprocessed and windowed as the model file
+/// says ([`Ensemble::classify`]); classes are matched by name, after
 /// `class_map` renames data classes to model classes (e.g. MIT-BIH's `AFIB` to CinC 2017's
 /// `A`). The evaluation is over the model's classes. A model with a feature classifier
 /// ([`ModelMeta::fusion`]) fuses it with the network ([`crate::fusion::fused_probabilities`]).
@@ -1037,7 +1040,7 @@ pub fn train_model(
 /// [`Error::Input`] when a class of the data is not one of the model's; a record the model's
 /// preprocessing refuses (the message names it).
 pub fn evaluate_model(
-    net: &ExgNet,
+    model: &Ensemble,
     meta: &ModelMeta,
     data: &StudyData,
     class_map: &[(String, String)],
@@ -1075,7 +1078,7 @@ pub fn evaluate_model(
     let mut probs = Vec::with_capacity(data.records.len());
     let mut predictions = Vec::with_capacity(data.records.len());
     for src in &data.records {
-        let p = net
+        let p = model
             .classify(&meta.preprocessing, &src.ecg)
             .map_err(|e| Error::Input(format!("record {}: {e}", src.id)))?;
         let p = match &meta.fusion {

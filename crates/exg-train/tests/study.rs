@@ -267,7 +267,7 @@ fn trained_model_describes_itself_and_evaluates() {
         ExgNet::load_described(&out.join("model.safetensors"), &candle::Device::Cpu).unwrap();
     assert_eq!(meta.classes, d.classes);
     assert_eq!(loaded.config(), net.config());
-    let (eval, preds) = evaluate_model(&loaded, &meta, &d, &[], &[]).unwrap();
+    let (eval, preds) = evaluate_model(&loaded.clone().into(), &meta, &d, &[], &[]).unwrap();
     assert_eq!(eval.records, 18);
     assert_eq!(preds.len(), 18);
     // The file's preprocessing replays the training windows: the same probabilities as the

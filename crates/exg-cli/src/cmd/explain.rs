@@ -2,9 +2,10 @@
 //! Grad-CAM of the predicted class over the record, drawn with the R-peaks and the HRV attention
 //! target.
 //!
-//! The record is preprocessed and windowed as for `exg predict`. Every window is explained for the
-//! record's predicted class (the class of the averaged probabilities) with `exg_xai::GradCam`
-//! (ReLU, per-window min-max normalisation), at the model's input length; overlapping windows are
+//! The record is preprocessed, windowed and classified as for `exg predict` (an ensemble's
+//! networks averaged, a feature classifier fused in). Every window is explained for the record's
+//! predicted class with `exg_xai::GradCam` (ReLU, per-window min-max normalisation), at the
+//! model's input length; an ensemble's map is the mean of its networks'. Overlapping windows are
 //! averaged, the zero padding is dropped, and the map is linearly resampled to the record's own
 //! rate, so it has one value per recorded sample. R-peaks come from
 //! `exg_signal::rpeaks::default_detector()` and the attention target from
@@ -46,7 +47,7 @@ pub struct Args {
 pub struct Explanation {
     /// Index of the predicted class.
     pub class_idx: usize,
-    /// Mean class probabilities over the record's windows.
+    /// Class probabilities of the record (as `exg predict` gives them).
     pub probs: Vec<f32>,
     /// Grad-CAM of the predicted class, one value per recorded sample.
     pub map: Vec<f32>,
@@ -61,19 +62,30 @@ pub struct Explanation {
 /// Explains `ecg` (as recorded) with `model` (see the module docs).
 pub fn explain(model: &Model, ecg: &Ecg) -> anyhow::Result<Explanation> {
     let (windows, starts, n) = model.windows(ecg)?;
-    let probs = model.probabilities(&windows)?;
+    let probs = model.probabilities(ecg, &windows)?;
     let (class_idx, _) = model.predicted(&probs);
     let labels = vec![class_idx; starts.len()];
-    let explanation = GradCam::new(PostProcess::default())
-        .explain(
-            &model.net,
-            &windows,
-            TargetClass::Labels(&labels),
-            Resolution::Length(model.net.config().input_len),
-        )
-        .context("Grad-CAM")?;
-    let maps = explanation
-        .maps
+    // An ensemble's map is the mean of its networks' (each normalised per window).
+    let mut maps: Option<Tensor> = None;
+    for net in model.nets.members() {
+        let m = GradCam::new(PostProcess::default())
+            .explain(
+                net,
+                &windows,
+                TargetClass::Labels(&labels),
+                Resolution::Length(net.config().input_len),
+            )
+            .context("Grad-CAM")?
+            .maps;
+        maps = Some(match maps {
+            Some(sum) => (sum + m)?,
+            None => m,
+        });
+    }
+    let members = model.nets.members().len() as f64;
+    let maps = maps
+        .context("a model without networks")?
+        .affine(1.0 / members, 0.0)?
         .to_dtype(candle::DType::F32)?
         .to_vec2::<f32>()?;
     // Overlap-average the windows' maps over the preprocessed record.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use candle::{Device, Tensor};
-use exg_model::{ExgNet, ModelMeta};
+use exg_model::{Ensemble, ModelMeta};
 use exg_signal::Ecg;
 
 /// Shortest record (after preprocessing) that is classified, in seconds.
@@ -22,7 +22,8 @@ pub const MIN_SECONDS: f64 = 2.0;
 /// Command-line options shared by `predict` and `explain`.
 #[derive(clap::Args)]
 pub struct ModelArgs {
-    /// The model: a described `.safetensors` file (`ExgNet::save_described`).
+    /// The model: a described `.safetensors` file (`ExgNet::save_described`, or an ensemble of
+    /// networks written by `exg fuse`).
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     /// Channel index (0-based).
@@ -35,8 +36,8 @@ pub struct ModelArgs {
 
 /// A loaded model and its metadata.
 pub struct Model {
-    /// The network.
-    pub net: ExgNet,
+    /// The network, or the networks of an ensemble.
+    pub nets: Ensemble,
     /// What the file says about it.
     pub meta: ModelMeta,
 }
@@ -49,9 +50,9 @@ impl Model {
 
     /// Loads the described model file `path`.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let (net, meta) = ExgNet::load_described(path, &Device::Cpu)
+        let (nets, meta) = Ensemble::load_described(path, &Device::Cpu)
             .with_context(|| format!("loading model {}", path.display()))?;
-        Ok(Self { net, meta })
+        Ok(Self { nets, meta })
     }
 
     /// Lead `args.channel` of `path`, as recorded.
@@ -66,8 +67,8 @@ impl Model {
         let w = self
             .meta
             .preprocessing
-            .windows(ecg, self.net.config().input_len)?;
-        let fs = self.net.config().sample_rate_hz;
+            .windows(ecg, self.nets.config().input_len)?;
+        let fs = self.nets.config().sample_rate_hz;
         if (w.record_len as f64) < MIN_SECONDS * fs {
             bail!(
                 "record too short: {:.2} s after preprocessing, the minimum is {MIN_SECONDS} s",
@@ -77,10 +78,19 @@ impl Model {
         Ok((w.tensor(&Device::Cpu)?, w.starts, w.record_len))
     }
 
-    /// Mean class probabilities over the windows of `x`.
-    pub fn probabilities(&self, windows: &Tensor) -> anyhow::Result<Vec<f32>> {
-        let p = self.net.predict_proba(windows)?.mean(0)?;
-        Ok(p.to_vec1::<f32>()?)
+    /// Class probabilities of `ecg` from its `windows` (`Model::windows`): the networks' mean
+    /// over windows (and over the networks of an ensemble), averaged with the feature
+    /// classifier's of `ecg` when the model has one (late fusion).
+    pub fn probabilities(&self, ecg: &Ecg, windows: &Tensor) -> anyhow::Result<Vec<f32>> {
+        let p = self
+            .nets
+            .predict_proba(windows)?
+            .mean(0)?
+            .to_vec1::<f32>()?;
+        Ok(match &self.meta.fusion {
+            Some(f) => exg_train::fusion::fused_probabilities(f, ecg, &p)?,
+            None => p,
+        })
     }
 
     /// Index and name of the most probable class.

@@ -7,9 +7,10 @@
 //! ```
 //!
 //! The model file carries its preprocessing, which is replayed on every record; long records are
-//! classified from 50 %-overlapping windows, short ones are zero-padded (see `cmd::model`). A
-//! model with a feature classifier (`exg fuse --save`) computes the record's features and
-//! averages the classifier's probabilities with the network's.
+//! classified from 50 %-overlapping windows, short ones are zero-padded (see `cmd::model`). An
+//! ensemble averages its networks' probabilities; a model with a feature classifier
+//! (`exg fuse --save`) computes the record's features and averages the classifier's
+//! probabilities with the network's.
 //! `--json` prints one JSON object per record, one per line:
 //! `{"path", "class", "probabilities": {class: p}, "windows"}`.
 
@@ -38,12 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for path in &args.paths {
         let ecg = Model::read(&args.model, path)?;
         let (windows, starts, _) = model.windows(&ecg)?;
-        let probs = model.probabilities(&windows)?;
-        // A model with a feature classifier averages its probabilities in (late fusion).
-        let probs = match &model.meta.fusion {
-            Some(f) => exg_train::fusion::fused_probabilities(f, &ecg, &probs)?,
-            None => probs,
-        };
+        let probs = model.probabilities(&ecg, &windows)?;
         let (_, class) = model.predicted(&probs);
         if args.json {
             let out = json!({

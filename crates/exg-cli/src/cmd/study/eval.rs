@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use candle::Device;
-use exg_model::ExgNet;
+use exg_model::Ensemble;
 
 use super::DatasetArgs;
 
 /// `exg eval` options.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The model: a described `.safetensors` file.
+    /// The model: a described `.safetensors` file (one network or an ensemble).
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     #[command(flatten)]
@@ -38,13 +38,13 @@ fn parse_map(s: &str) -> Result<(String, String), String> {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (net, meta) = ExgNet::load_described(&args.model, &Device::Cpu)
+    let (nets, meta) = Ensemble::load_described(&args.model, &Device::Cpu)
         .with_context(|| format!("loading model {}", args.model.display()))?;
     let data = args.data.load()?;
     // The dataset's challenge classes (CinC 2017: N, A, O), as its study configuration names them.
     let score = exg_train::study::StudyConfig::for_dataset(&data.name).score_classes;
     let (eval, predictions) =
-        exg_train::study::evaluate_model(&net, &meta, &data, &args.map, &score)
+        exg_train::study::evaluate_model(&nets, &meta, &data, &args.map, &score)
             .with_context(|| format!("evaluating on {}", data.name))?;
     if let Some(path) = &args.predictions {
         let csv = exg_train::study::predictions_csv(&meta.classes, &[(0, &predictions)]);

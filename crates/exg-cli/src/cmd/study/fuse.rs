@@ -4,7 +4,7 @@
 //! ```text
 //! exg fuse --dataset cinc2017 --data-dir DIR --predictions RUN/predictions.csv [--predictions
 //!          RUN2/predictions.csv ...] --out DIR2 \
-//!          [--model M.safetensors --save FUSED.safetensors]
+//!          [--model M.safetensors [--model M2.safetensors ...] --save FUSED.safetensors]
 //! ```
 //!
 //! Reads the network's out-of-fold record predictions (`exg cv`'s `predictions.csv`; several
@@ -12,15 +12,18 @@
 //! record's features (those of `exg hrv`), and evaluates the fusion nested on the same folds
 //! (trees and weight chosen without the test fold): `DIR2/metrics.json`, `DIR2/report.md` and
 //! the fused `DIR2/predictions.csv`. With `--model`, the trees are refitted on every record and
-//! the model is written again with them (`--save`, atomically); the network itself is
-//! unchanged. A model file holds one network, so `--model` takes a single `--predictions`.
+//! the model is written again with them (`--save`, atomically); the networks themselves are
+//! unchanged. Several `--predictions` need as many `--model`s, in the same order (the network
+//! trained on every record with the configuration of each cross-validated run): they are saved
+//! together as one ensemble (`exg_model::Ensemble`), whose probabilities are the mean the fusion
+//! was evaluated on.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use candle::Device;
-use exg_model::ExgNet;
+use exg_model::{Ensemble, ExgNet};
 use exg_train::cv::{Evaluation, Summary};
 use exg_train::fusion::{
     FusionConfig, FusionCv, FusionData, FusionFold, average_predictions, cross_validate_fusion,
@@ -45,9 +48,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// A described model (the network trained on every record) to add the feature classifier
-    /// to; needs `--save`.
+    /// to; needs `--save`. Repeated, one per `--predictions` in the same order: the networks
+    /// are saved as one ensemble.
     #[arg(long, value_name = "FILE", requires = "save")]
-    pub model: Option<PathBuf>,
+    pub model: Vec<PathBuf>,
     /// Where to write the model with its feature classifier.
     #[arg(long, value_name = "FILE", requires = "model")]
     pub save: Option<PathBuf>,
@@ -66,8 +70,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => FusionConfig::default(),
     };
     let data = args.data.load()?;
-    if args.model.is_some() && args.predictions.len() > 1 {
-        bail!("--model keeps one network: give the predictions of that network alone");
+    if !args.model.is_empty() && args.model.len() != args.predictions.len() {
+        bail!(
+            "{} --model for {} --predictions: give the final model of each cross-validated run, \
+             in the same order",
+            args.model.len(),
+            args.predictions.len()
+        );
     }
     let runs = args
         .predictions
@@ -200,9 +209,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     super::write_text(&args.out.join("report.md"), &report)?;
     print!("{report}");
-    if let (Some(model), Some(save)) = (&args.model, &args.save) {
-        let (net, meta) = ExgNet::load_described(model, &Device::Cpu)
-            .with_context(|| format!("loading model {}", model.display()))?;
+    if let Some(save) = &args.save {
+        let (nets, meta) = load_networks(&args.model)?;
         if meta.classes != data.classes {
             bail!(
                 "the model's classes {:?} are not the data's {:?}",
@@ -212,14 +220,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         let fusion = fit_fusion(&d, &cv.trees_oof, &names, &cfg)?;
         println!(
-            "deployed fusion: trees on {} features, weight {}",
+            "deployed fusion: {} network(s), trees on {} features, weight {}",
+            nets.members().len(),
             names.len(),
             fusion.weight
         );
-        net.save_described(save, &meta.with_fusion(fusion))
+        nets.save_described(save, &meta.with_fusion(fusion))
             .with_context(|| format!("writing {}", save.display()))?;
     }
     Ok(())
+}
+
+/// The one-network described models `paths` as one ensemble, with the first one's metadata;
+/// every model must have the same configuration, classes and preprocessing.
+fn load_networks(paths: &[PathBuf]) -> anyhow::Result<(Ensemble, exg_model::ModelMeta)> {
+    let mut nets = Vec::with_capacity(paths.len());
+    let mut first: Option<exg_model::ModelMeta> = None;
+    for path in paths {
+        let (net, meta) = ExgNet::load_described(path, &Device::Cpu)
+            .with_context(|| format!("loading model {}", path.display()))?;
+        if let Some(m) = &first
+            && (m.classes != meta.classes || m.preprocessing != meta.preprocessing)
+        {
+            bail!(
+                "{}: classes or preprocessing differ from {}",
+                path.display(),
+                paths[0].display()
+            );
+        }
+        first.get_or_insert(meta);
+        nets.push(net);
+    }
+    let meta = first.context("no --model")?;
+    let nets = Ensemble::new(nets).context("the --model networks cannot form one ensemble")?;
+    Ok((nets, meta))
 }
 
 /// Which evaluation of a fold a report row shows.
