@@ -255,6 +255,13 @@ fn cv_reports_every_fold_and_resumes() {
         Some((&pair[..1], &fused)),
     )));
     assert!(err.contains("1 --model for 2 --predictions"), "{err}");
+    // A model that cannot be read fails before any work, and writes nothing.
+    let missing = d.join("missing.safetensors");
+    let untouched = d.join("untouched");
+    let only = Some((&[missing.as_path()][..], fused.as_path()));
+    let err = fails(&str_args(&fuse_args("3", &[&preds], &untouched, only)));
+    assert!(err.contains("loading model"), "{err}");
+    assert!(!untouched.exists());
     ok(&str_args(&fuse_args("3", &[&preds, &preds], &fusion, save)));
     let (nets, meta) = exg_model::Ensemble::load_described(&fused, &candle::Device::Cpu).unwrap();
     assert_eq!(nets.members().len(), 2);

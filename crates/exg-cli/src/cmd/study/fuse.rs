@@ -78,6 +78,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.predictions.len()
         );
     }
+    // The models are read first, so that a bad file fails before minutes of feature work.
+    let deploy = match &args.save {
+        Some(_) => Some(load_networks(&args.model)?),
+        None => None,
+    };
+    if let Some((_, meta)) = &deploy
+        && meta.classes != data.classes
+    {
+        bail!(
+            "the model's classes {:?} are not the data's {:?}",
+            meta.classes,
+            data.classes
+        );
+    }
     let runs = args
         .predictions
         .iter()
@@ -209,15 +223,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     super::write_text(&args.out.join("report.md"), &report)?;
     print!("{report}");
-    if let Some(save) = &args.save {
-        let (nets, meta) = load_networks(&args.model)?;
-        if meta.classes != data.classes {
-            bail!(
-                "the model's classes {:?} are not the data's {:?}",
-                meta.classes,
-                data.classes
-            );
-        }
+    if let (Some(save), Some((nets, meta))) = (&args.save, deploy) {
         let fusion = fit_fusion(&d, &cv.trees_oof, &names, &cfg)?;
         println!(
             "deployed fusion: {} network(s), trees on {} features, weight {}",
