@@ -231,6 +231,12 @@ fn an_ensemble_predicts_the_mean_of_its_networks_and_explains_with_their_mean_ma
         let got = v["probabilities"][c].as_f64().unwrap();
         assert!((got - want).abs() < 1e-6, "{c}: {got} vs {want}");
     }
+    // `exg info` describes the file.
+    let info = json_ok(&["info", s(&pair)]);
+    assert_eq!(info["networks"], 2);
+    assert_eq!(info["parameters"], 2 * a.num_params());
+    assert_eq!(info["classes"], serde_json::json!(["N", "A", "O"]));
+    assert_eq!(info["feature_fusion"], serde_json::Value::Null);
     // An ensemble of two copies of one network is that network: same probabilities, same map.
     let copies = ensemble(&d, "copies.safetensors", vec![a.clone(), a]);
     let (one, two) = (run("explain", &single), run("explain", &copies));

@@ -11,6 +11,10 @@
 //! CSV files and bare MAT v4 files store no sampling rate: `--fs` is then required and its
 //! absence is an error (exit code 1) rather than a guessed rate. Formats that store a rate
 //! ignore `--fs`.
+//!
+//! A described model file (`.safetensors`) is described instead: `{"format": "exg-model/1",
+//! "dataset", "version", "classes", "networks", "parameters", "sample_rate_hz", "input_len",
+//! "preprocessing", "config", "feature_fusion": {"features", "iterations", "weight"}|null}`.
 
 use std::path::PathBuf;
 
@@ -31,6 +35,10 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.path.extension().is_some_and(|e| e == "safetensors") {
+        println!("{}", serde_json::to_string(&describe_model(&args.path)?)?);
+        return Ok(());
+    }
     let annotations = (args.annotations != "none").then(|| args.annotations.clone());
     let record = super::open_record(&args.path, args.fs, annotations)?;
     println!("{}", serde_json::to_string(&describe(&record))?);
@@ -79,4 +87,32 @@ pub fn describe(record: &exg_data::Record) -> Value {
         }
     }
     out
+}
+
+/// The JSON description of a described model file (see the module docs).
+fn describe_model(path: &std::path::Path) -> anyhow::Result<Value> {
+    use anyhow::Context;
+    let (nets, meta) = exg_model::Ensemble::load_described(path, &candle::Device::Cpu)
+        .with_context(|| format!("loading model {}", path.display()))?;
+    let cfg = nets.config();
+    let fusion = meta.fusion.as_ref().map(|f| {
+        json!({
+            "features": f.features.len(),
+            "iterations": f.trees.trees.len(),
+            "weight": f.weight,
+        })
+    });
+    Ok(json!({
+        "format": exg_model::described::FORMAT,
+        "dataset": meta.dataset,
+        "version": meta.version,
+        "classes": meta.classes,
+        "networks": nets.members().len(),
+        "parameters": nets.num_params(),
+        "sample_rate_hz": cfg.sample_rate_hz,
+        "input_len": cfg.input_len,
+        "preprocessing": meta.preprocessing,
+        "config": cfg,
+        "feature_fusion": fusion,
+    }))
 }
