@@ -74,7 +74,7 @@ fn run(out: &Path) -> Result<()> {
     // on new records (another seed), each preprocessed as the file says.
     let (model, meta) = Ensemble::load_described(&out.join("model.safetensors"), &Device::Cpu)?;
     let test = synthetic(10, 99)?;
-    let (eval, _) = evaluate_model(&model, &meta, &test, &[], &[])?;
+    let eval = evaluate_model(&model, &meta, &test, &[], &[])?.evaluation;
     println!(
         "\nheld-out: {} records, accuracy {:.3}, macro-F1 {:.3} (chance {:.2})",
         eval.records,

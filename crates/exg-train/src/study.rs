@@ -1035,17 +1035,20 @@ pub fn train_model(
 /// `class_map` renames data classes to model classes (e.g. MIT-BIH's `AFIB` to CinC 2017's
 /// `A`). The evaluation is over the model's classes. A model with a feature classifier
 /// ([`ModelMeta::fusion`]) fuses it with the network ([`crate::fusion::fused_probabilities`]).
+/// A record the model refuses (a flat line, too short for its filters) is not scored: it is
+/// listed in [`ModelEvaluation::refused`] with the reason, so that one bad record in a folder
+/// does not stop the evaluation of the others, and the caller sees what was left out.
 ///
 /// # Errors
-/// [`Error::Input`] when a class of the data is not one of the model's; a record the model's
-/// preprocessing refuses (the message names it).
+/// [`Error::Input`] when a class of the data is not one of the model's, or when no record could
+/// be classified.
 pub fn evaluate_model(
     model: &Ensemble,
     meta: &ModelMeta,
     data: &StudyData,
     class_map: &[(String, String)],
     score_classes: &[String],
-) -> Result<(Evaluation, Vec<RecordPrediction>)> {
+) -> Result<ModelEvaluation> {
     let to_model: Vec<usize> = data
         .classes
         .iter()
@@ -1077,14 +1080,21 @@ pub fn evaluate_model(
     let mut truth = Vec::with_capacity(data.records.len());
     let mut probs = Vec::with_capacity(data.records.len());
     let mut predictions = Vec::with_capacity(data.records.len());
+    let mut refused = Vec::new();
     for src in &data.records {
-        let p = model
+        let classified = model
             .classify(&meta.preprocessing, &src.ecg)
-            .map_err(|e| Error::Input(format!("record {}: {e}", src.id)))?;
-        let p = match &meta.fusion {
-            Some(f) => crate::fusion::fused_probabilities(f, &src.ecg, &p)
-                .map_err(|e| Error::Input(format!("record {}: {e}", src.id)))?,
-            None => p,
+            .map_err(Error::from)
+            .and_then(|p| match &meta.fusion {
+                Some(f) => crate::fusion::fused_probabilities(f, &src.ecg, &p),
+                None => Ok(p),
+            });
+        let p = match classified {
+            Ok(p) => p,
+            Err(e) => {
+                refused.push((src.id.clone(), e.to_string()));
+                continue;
+            }
         };
         let label = to_model[src.label];
         predictions.push(RecordPrediction {
@@ -1097,8 +1107,31 @@ pub fn evaluate_model(
         truth.push(label);
         probs.push(p);
     }
-    let eval = Evaluation::from_probabilities(&truth, &probs, &meta.classes, subset.as_deref())?;
-    Ok((eval, predictions))
+    if truth.is_empty() {
+        return Err(Error::Input(format!(
+            "the model refused every record of {} (first: {:?})",
+            data.name,
+            refused.first()
+        )));
+    }
+    let evaluation =
+        Evaluation::from_probabilities(&truth, &probs, &meta.classes, subset.as_deref())?;
+    Ok(ModelEvaluation {
+        evaluation,
+        predictions,
+        refused,
+    })
+}
+
+/// Result of [`evaluate_model`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelEvaluation {
+    /// Scores over the records the model classified.
+    pub evaluation: Evaluation,
+    /// One prediction per classified record, in the data's order.
+    pub predictions: Vec<RecordPrediction>,
+    /// Records the model refused: `(id, reason)`; not in the scores.
+    pub refused: Vec<(String, String)>,
 }
 
 /// Record-level evaluations of `predictions` split by record length at `edges_s` (seconds,

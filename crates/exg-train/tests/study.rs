@@ -267,7 +267,9 @@ fn trained_model_describes_itself_and_evaluates() {
         ExgNet::load_described(&out.join("model.safetensors"), &candle::Device::Cpu).unwrap();
     assert_eq!(meta.classes, d.classes);
     assert_eq!(loaded.config(), net.config());
-    let (eval, preds) = evaluate_model(&loaded.clone().into(), &meta, &d, &[], &[]).unwrap();
+    let result = evaluate_model(&loaded.clone().into(), &meta, &d, &[], &[]).unwrap();
+    let (eval, preds) = (result.evaluation, result.predictions);
+    assert!(result.refused.is_empty());
     assert_eq!(eval.records, 18);
     assert_eq!(preds.len(), 18);
     // The file's preprocessing replays the training windows: the same probabilities as the
@@ -276,6 +278,24 @@ fn trained_model_describes_itself_and_evaluates() {
         .classify(&meta.preprocessing, &d.records[0].ecg)
         .unwrap();
     assert_eq!(p, preds[0].probabilities);
+    // A flat record is refused with its reason and left out of the scores; the others are
+    // still evaluated (oracle: the same evaluation without that record).
+    let mut with_flat = data();
+    let fs = with_flat.records[0].ecg.fs();
+    with_flat.records[0].ecg = exg_signal::Ecg::new(vec![0.25; 3000], fs).unwrap();
+    let flat_id = with_flat.records[0].id.clone();
+    let r = evaluate_model(&loaded.clone().into(), &meta, &with_flat, &[], &[]).unwrap();
+    assert_eq!(r.refused.len(), 1);
+    assert_eq!(r.refused[0].0, flat_id);
+    assert!(r.refused[0].1.contains("flat"), "{}", r.refused[0].1);
+    assert_eq!(r.evaluation.records, 17);
+    assert_eq!(r.predictions[..], preds[1..]);
+    // Every record refused is an error, not an empty evaluation.
+    for src in &mut with_flat.records {
+        src.ecg = exg_signal::Ecg::new(vec![0.25; 3000], fs).unwrap();
+    }
+    let err = evaluate_model(&loaded.clone().into(), &meta, &with_flat, &[], &[]).unwrap_err();
+    assert!(err.to_string().contains("refused every record"), "{err}");
     std::fs::remove_dir_all(out).ok();
 }
 

@@ -43,19 +43,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let data = args.data.load()?;
     // The dataset's challenge classes (CinC 2017: N, A, O), as its study configuration names them.
     let score = exg_train::study::StudyConfig::for_dataset(&data.name).score_classes;
-    let (eval, predictions) =
-        exg_train::study::evaluate_model(&nets, &meta, &data, &args.map, &score)
-            .with_context(|| format!("evaluating on {}", data.name))?;
+    let result = exg_train::study::evaluate_model(&nets, &meta, &data, &args.map, &score)
+        .with_context(|| format!("evaluating on {}", data.name))?;
+    let (eval, predictions) = (&result.evaluation, &result.predictions);
     if let Some(path) = &args.predictions {
-        let csv = exg_train::study::predictions_csv(&meta.classes, &[(0, &predictions)]);
+        let csv = exg_train::study::predictions_csv(&meta.classes, &[(0, predictions)]);
         super::write_text(path, &csv)?;
     }
     if args.json {
-        let mut v = serde_json::to_value(&eval)?;
+        let mut v = serde_json::to_value(eval)?;
         if let Some(obj) = v.as_object_mut() {
             obj.insert("dataset".into(), data.name.clone().into());
             obj.insert("model".into(), serde_json::json!(args.model));
             obj.insert("skipped".into(), serde_json::json!(data.skipped));
+            obj.insert("refused".into(), serde_json::json!(result.refused));
             if !score.is_empty() {
                 obj.insert("f1_nao".into(), serde_json::json!(eval.subset_f1));
             }
@@ -66,13 +67,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .subset_f1
             .map_or(String::new(), |f| format!(", F1(N,A,O) {f:.3}"));
         println!(
-            "{} records of {}: accuracy {:.3}, macro-F1 {:.3}{nao} ({} unreadable)",
+            "{} records of {}: accuracy {:.3}, macro-F1 {:.3}{nao} ({} unreadable, {} refused by \
+             the model)",
             eval.records,
             data.name,
             eval.accuracy,
             eval.macro_f1,
-            data.skipped.len()
+            data.skipped.len(),
+            result.refused.len()
         );
+        for (id, reason) in &result.refused {
+            println!("  refused {id}: {reason}");
+        }
         for (c, m) in eval.classes.iter().zip(&eval.per_class) {
             let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
             println!(
