@@ -107,12 +107,7 @@ fn synthetic_peak_sequences_match_neurokit() {
     for case in fx["synthetic"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let fs = Hz::new(case["fs"].as_f64().unwrap()).unwrap();
-        let idx: Vec<usize> = case["peaks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as usize)
-            .collect();
+        let idx = common::indices(&case["peaks"]);
         let len = idx.last().unwrap() + 1;
         let peaks = RPeaks::new(idx, fs, len).unwrap();
         for block in BLOCKS {

@@ -62,12 +62,7 @@ fn compare(case: &str, expected: &Value, got: &FeatureVector) -> f64 {
 }
 
 fn peaks_of(case: &Value, fs: Hz) -> RPeaks {
-    let idx: Vec<usize> = case["peaks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
+    let idx = common::indices(&case["peaks"]);
     RPeaks::new(idx, fs, case["signal_len"].as_u64().unwrap() as usize).unwrap()
 }
 

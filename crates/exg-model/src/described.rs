@@ -612,23 +612,16 @@ impl Ensemble {
     }
 }
 
-/// Writes `nets` (one configuration) with `meta` (see [`ExgNet::save_described`]).
+/// Writes `nets` with `meta` (see [`ExgNet::save_described`]). The callers pass one network or
+/// an [`Ensemble`]'s members, so there is at least one and they share one configuration.
 fn write_described(nets: &[&ExgNet], path: &Path, meta: &ModelMeta) -> Result<()> {
-    let Some(first) = nets.first() else {
-        return Err(Error::Config("no network to save".into()));
-    };
     if nets.len() > MAX_NETWORKS {
         return Err(Error::Config(format!(
             "{} networks, a file holds at most {MAX_NETWORKS}",
             nets.len()
         )));
     }
-    let cfg = first.config();
-    if nets.iter().any(|n| n.config() != cfg) {
-        return Err(Error::Config(
-            "the networks of one file must share their configuration".into(),
-        ));
-    }
+    let cfg = nets[0].config();
     meta.check(cfg).map_err(|reason| Error::Metadata {
         path: path.to_path_buf(),
         reason,

@@ -66,26 +66,24 @@ pub fn explain(model: &Model, ecg: &Ecg) -> anyhow::Result<Explanation> {
     let (class_idx, _) = model.predicted(&probs);
     let labels = vec![class_idx; starts.len()];
     // An ensemble's map is the mean of its networks' (each normalised per window).
-    let mut maps: Option<Tensor> = None;
-    for net in model.nets.members() {
-        let m = GradCam::new(PostProcess::default())
-            .explain(
-                net,
-                &windows,
-                TargetClass::Labels(&labels),
-                Resolution::Length(net.config().input_len),
-            )
-            .context("Grad-CAM")?
-            .maps;
-        maps = Some(match maps {
-            Some(sum) => (sum + m)?,
-            None => m,
-        });
-    }
-    let members = model.nets.members().len() as f64;
-    let maps = maps
-        .context("a model without networks")?
-        .affine(1.0 / members, 0.0)?
+    let maps = model
+        .nets
+        .members()
+        .iter()
+        .map(|net| {
+            GradCam::new(PostProcess::default())
+                .explain(
+                    net,
+                    &windows,
+                    TargetClass::Labels(&labels),
+                    Resolution::Length(net.config().input_len),
+                )
+                .map(|e| e.maps)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .context("Grad-CAM")?;
+    let maps = Tensor::stack(&maps, 0)?
+        .mean(0)?
         .to_dtype(candle::DType::F32)?
         .to_vec2::<f32>()?;
     // Overlap-average the windows' maps over the preprocessed record.

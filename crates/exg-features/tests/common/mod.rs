@@ -17,3 +17,12 @@ pub fn fixture(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture is JSON")
 }
+
+/// A fixture's JSON array of sample indices (R-peak positions).
+pub fn indices(v: &serde_json::Value) -> Vec<usize> {
+    v.as_array()
+        .expect("an array of indices")
+        .iter()
+        .map(|i| i.as_u64().expect("a non-negative integer") as usize)
+        .collect()
+}
